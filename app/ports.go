@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"io"
 	"time"
@@ -59,4 +60,39 @@ type Reports interface {
 	DayOrders(from, to Day) ([]Order, error)
 	// Export writes days from..to as CSV or XLSX to w.
 	Export(w io.Writer, from, to Day, f ExportFormat) error
+}
+
+// PaperKind says which of the kiosk's papers to print.
+type PaperKind string
+
+// The papers the kiosk prints.
+const (
+	// PaperReceipt is the sale receipt after payment; its QR encodes the
+	// out_trade_no so a scanner finds the order for a refund.
+	PaperReceipt PaperKind = "receipt"
+	// PaperBill is the bill before payment, carrying the order's code_url
+	// as a QR and "valid until hh:mm".
+	PaperBill PaperKind = "bill"
+	// PaperLabel is a product label with the product's Native mode-1 QR
+	// (a short link) and its name and price.
+	PaperLabel PaperKind = "label"
+)
+
+// Paper is one thing to print, independent of the printer.
+type Paper struct {
+	Kind    PaperKind
+	Shop    string // shop name for the header
+	KioskID string
+	Order   Order   // receipts and bills
+	Product Product // labels
+	QR      string  // the QR payload: code_url, short link or out_trade_no
+	Reprint bool    // printed again on request; marked as a copy
+}
+
+// Printer takes papers to print. Print must not block on a slow or dead
+// printer for long: implementations queue the job and report failure as an
+// error that the caller can show and retry. A printer failure never undoes a
+// sale.
+type Printer interface {
+	Print(ctx context.Context, p Paper) (jobID string, err error)
 }
