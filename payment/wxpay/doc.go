@@ -7,4 +7,24 @@
 // no package-level mutable state. Amounts are int64 fen; times crossing the
 // wire are Asia/Shanghai wall-clock strings (yyyyMMddHHmmss), converted at
 // the edge by FormatTime and ParseTime.
+//
+// # Errors
+//
+// Every Client call signs its request with Config.SignType and checks the
+// reply in layers: return_code (FAIL → *Error matching ErrProtocol), then
+// the reply's signature with the request's sign type (ErrSignature: never
+// act on such a reply), then result_code (FAIL → *Error with ErrCode,
+// matching ErrOrderPaid, ErrOrderClosed, ErrSystem, …), then, for
+// OrderQuery, trade_state. Bad parameters are refused before sending
+// (ErrInvalidInput); a malformed reply is ErrBadMessage; a connection
+// failure, timeout or non-200 status wraps ErrTransport, and the context's
+// own error (context.DeadlineExceeded) stays visible to errors.Is.
+// IsRetryable follows WeChat's retry matrix.
+//
+// # Inbound messages
+//
+// ParseNotification, ParseNativeCallback and DecryptRefundNotification
+// take the raw body of an unauthenticated public endpoint: they cap its
+// size, refuse DOCTYPE/ENTITY (the 2018 XXE advisory), and authenticate it
+// before any field is interpreted.
 package wxpay

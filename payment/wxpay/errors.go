@@ -3,6 +3,8 @@ package wxpay
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // ErrSignature is returned when a response, notification or callback carries
@@ -24,14 +26,19 @@ type Error struct {
 
 // Error implements error. It never includes the request body or secrets.
 func (e *Error) Error() string {
+	if e.ErrCode == "" && e.ReturnCode == "SUCCESS" {
+		return fmt.Sprintf("wxpay %s: result_code=FAIL: %s", e.API, e.ErrCodeDes)
+	}
 	if e.ErrCode == "" {
 		return fmt.Sprintf("wxpay %s: return_code=%s: %s", e.API, e.ReturnCode, e.ReturnMsg)
 	}
 	return fmt.Sprintf("wxpay %s: %s: %s", e.API, e.ErrCode, e.ErrCodeDes)
 }
 
-// Is reports whether target is an *Error with the same ErrCode (or, for a
-// protocol-layer sentinel, the same ReturnCode and no ErrCode).
+// Is reports whether target is an *Error with the same ErrCode, or, for a
+// sentinel without ErrCode, the same ReturnMsg (compared case-insensitively,
+// as for the bill download's "No Bill Exist") or else the same ReturnCode,
+// and no ErrCode.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	if !ok {
@@ -40,7 +47,37 @@ func (e *Error) Is(target error) bool {
 	if t.ErrCode != "" {
 		return t.ErrCode == e.ErrCode
 	}
-	return t.ReturnCode != "" && t.ReturnCode == e.ReturnCode && e.ErrCode == ""
+	if e.ErrCode != "" {
+		return false
+	}
+	if t.ReturnMsg != "" {
+		return strings.EqualFold(t.ReturnMsg, e.ReturnMsg)
+	}
+	return t.ReturnCode != "" && t.ReturnCode == e.ReturnCode
+}
+
+// maxErrText bounds the WeChat-supplied text kept in an Error, so a hostile
+// peer cannot make log lines or error strings arbitrarily long.
+const maxErrText = 128
+
+// clip shortens s to at most maxErrText runes.
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= maxErrText {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:maxErrText]) + "…"
+}
+
+// errorFrom builds the *Error for a failed reply of api from its fields.
+func errorFrom(api string, p Params) *Error {
+	return &Error{
+		API:        api,
+		ReturnCode: clip(p["return_code"]),
+		ReturnMsg:  clip(p["return_msg"]),
+		ErrCode:    clip(p["err_code"]),
+		ErrCodeDes: clip(p["err_code_des"]),
+	}
 }
 
 // Retryable reports whether WeChat's documentation says the same request may
@@ -88,6 +125,33 @@ var (
 	ErrRefundNotExist = &Error{ErrCode: "REFUNDNOTEXIST"}
 	// ErrBizNeedRetry is a refund concurrency rejection: retry unchanged.
 	ErrBizNeedRetry = &Error{ErrCode: "BIZERR_NEED_RETRY"}
+	// ErrBillNotExist is returned by DownloadBill when the day has no
+	// successful transaction ("No Bill Exist"): an empty day, not a fault.
+	ErrBillNotExist = &Error{ReturnCode: "FAIL", ReturnMsg: "No Bill Exist"}
+	// ErrBillCreating is returned by DownloadBill when the bill is not
+	// generated yet ("Bill Creating"): retry after 10:00 Beijing time.
+	ErrBillCreating = &Error{ReturnCode: "FAIL", ReturnMsg: "Bill Creating"}
+)
+
+// Errors raised on our side of the wire. They are wrapped with the API name
+// and detail; test for them with errors.Is.
+var (
+	// ErrInvalidInput is returned before anything is sent when a request
+	// parameter breaks the protocol's rules (format, length, range).
+	ErrInvalidInput = errors.New("wxpay: invalid request parameter")
+	// ErrBadMessage is returned when a reply, notification or callback that
+	// passed the XML decoder breaks the protocol: a missing or malformed
+	// required field, an unknown result code, or an appid/mch_id that is
+	// not ours.
+	ErrBadMessage = errors.New("wxpay: message violates the protocol")
+	// ErrTransport is returned when the request could not be completed
+	// (connection failure, timeout, cancelled context, HTTP status other
+	// than 200). WeChat may or may not have acted on it: query before
+	// deciding, or resend the identical request.
+	ErrTransport = errors.New("wxpay: transport failure, outcome unknown")
+	// ErrNoCertificate is returned by Refund when Config.CertP12 is empty:
+	// refunds need the merchant API certificate (mutual TLS).
+	ErrNoCertificate = errors.New("wxpay: no merchant API certificate configured (Config.CertP12)")
 )
 
 // IsRetryable reports whether err is a WeChat error that may be retried

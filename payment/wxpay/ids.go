@@ -58,28 +58,30 @@ func NonceStr() string {
 }
 
 // ValidOutTradeNo reports whether s is an acceptable out_trade_no: 1–32
-// characters of digits, ASCII letters and _ - | *.
+// characters of digits, ASCII letters and _ - | *. The error wraps
+// ErrInvalidInput.
 func ValidOutTradeNo(s string) error {
 	if len(s) == 0 || len(s) > 32 {
-		return fmt.Errorf("wxpay: out_trade_no must be 1-32 characters, got %d", len(s))
+		return fmt.Errorf("%w: out_trade_no must be 1-32 characters, got %d", ErrInvalidInput, len(s))
 	}
 	for i := 0; i < len(s); i++ {
 		if !outTradeNoByte(s[i]) {
-			return fmt.Errorf("wxpay: out_trade_no has invalid character %q", s[i])
+			return fmt.Errorf("%w: out_trade_no has invalid character %q", ErrInvalidInput, s[i])
 		}
 	}
 	return nil
 }
 
 // ValidOutRefundNo reports whether s is an acceptable out_refund_no: 1–64
-// characters of digits, ASCII letters and _ - | * @.
+// characters of digits, ASCII letters and _ - | * @. The error wraps
+// ErrInvalidInput.
 func ValidOutRefundNo(s string) error {
 	if len(s) == 0 || len(s) > 64 {
-		return fmt.Errorf("wxpay: out_refund_no must be 1-64 characters, got %d", len(s))
+		return fmt.Errorf("%w: out_refund_no must be 1-64 characters, got %d", ErrInvalidInput, len(s))
 	}
 	for i := 0; i < len(s); i++ {
 		if !outTradeNoByte(s[i]) && s[i] != '@' {
-			return fmt.Errorf("wxpay: out_refund_no has invalid character %q", s[i])
+			return fmt.Errorf("%w: out_refund_no has invalid character %q", ErrInvalidInput, s[i])
 		}
 	}
 	return nil

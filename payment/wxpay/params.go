@@ -5,12 +5,9 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
-	"hash"
-	"sort"
+	"slices"
 	"strconv"
-	"strings"
 )
 
 // Params is one flat WeChat Pay v2 message: element name to text value.
@@ -70,7 +67,13 @@ func (p Params) Clone() Params {
 // SigningString returns "k1=v1&k2=v2…" over every field except sign and
 // empty values, with names sorted by byte order: the protocol's stringA.
 func (p Params) SigningString() string {
-	keys := make([]string, 0, len(p))
+	return string(p.appendSigning(nil))
+}
+
+// appendSigning appends stringA to dst.
+func (p Params) appendSigning(dst []byte) []byte {
+	var arr [40]string // room for a typical message without allocating
+	keys := arr[:0]
 	n := 0
 	for k, v := range p {
 		if k == "sign" || v == "" {
@@ -79,38 +82,50 @@ func (p Params) SigningString() string {
 		keys = append(keys, k)
 		n += len(k) + len(v) + 2
 	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.Grow(n)
+	slices.Sort(keys)
+	dst = slices.Grow(dst, n)
 	for i, k := range keys {
 		if i > 0 {
-			b.WriteByte('&')
+			dst = append(dst, '&')
 		}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(p[k])
+		dst = append(dst, k...)
+		dst = append(dst, '=')
+		dst = append(dst, p[k]...)
 	}
-	return b.String()
+	return dst
 }
 
 // Sign computes the signature of p with the merchant API key: stringA with
 // "&key=<key>" appended, hashed with MD5 or HMAC-SHA256 (keyed with the API
 // key, over the whole string including the suffix), as upper-case hex.
 func (p Params) Sign(key string, t SignType) string {
-	var h hash.Hash
+	var buf [1024]byte
+	var sum [sha256.Size]byte
+	return string(p.appendSign(buf[:0], sum[:0], key, t))
+}
+
+// appendSign computes the signature into sum's storage and returns it as
+// upper-case hex appended to nothing; msg is scratch space for stringA.
+func (p Params) appendSign(msg, sum []byte, key string, t SignType) []byte {
+	msg = p.appendSigning(msg)
+	msg = append(msg, "&key="...)
+	msg = append(msg, key...)
 	switch t {
 	case SignHMACSHA256:
-		h = hmac.New(sha256.New, []byte(key))
+		h := hmac.New(sha256.New, []byte(key))
+		h.Write(msg)
+		sum = h.Sum(sum)
 	default:
-		h = md5.New()
+		s := md5.Sum(msg)
+		sum = append(sum, s[:]...)
 	}
-	h.Write([]byte(p.SigningString()))
-	h.Write([]byte("&key="))
-	h.Write([]byte(key))
-	sum := h.Sum(nil)
-	out := make([]byte, hex.EncodedLen(len(sum)))
-	hex.Encode(out, sum)
-	return strings.ToUpper(string(out))
+	const hexUpper = "0123456789ABCDEF"
+	out := make([]byte, 2*len(sum))
+	for i, b := range sum {
+		out[2*i] = hexUpper[b>>4]
+		out[2*i+1] = hexUpper[b&0x0f]
+	}
+	return out
 }
 
 // SignType returns the algorithm named by the message's sign_type field, MD5
@@ -134,11 +149,30 @@ func (p Params) Verify(key string, t SignType) error {
 	if got == "" {
 		return fmt.Errorf("%w: sign missing", ErrSignature)
 	}
-	want := p.Sign(key, t)
-	if subtle.ConstantTimeCompare([]byte(strings.ToUpper(got)), []byte(want)) != 1 {
+	var buf [1024]byte
+	var sum [sha256.Size]byte
+	want := p.appendSign(buf[:0], sum[:0], key, t)
+	if !equalHexFold(got, want) {
 		return ErrSignature
 	}
 	return nil
+}
+
+// equalHexFold compares a received signature with an upper-case one,
+// ignoring the letter case of got, in time independent of the contents.
+func equalHexFold(got string, want []byte) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	var diff byte
+	for i := 0; i < len(want); i++ {
+		c := got[i]
+		// Fold a-z to A-Z without branching on secret-dependent data.
+		lower := subtle.ConstantTimeByteEq(c&^0x1f, 0x60) & subtle.ConstantTimeLessOrEq(1, int(c&0x1f)) & subtle.ConstantTimeLessOrEq(int(c&0x1f), 26)
+		c -= byte(lower) << 5
+		diff |= c ^ want[i]
+	}
+	return diff == 0
 }
 
 // VerifySelf verifies p with the algorithm p itself names in sign_type (MD5

@@ -54,9 +54,18 @@ func ParseXML(data []byte) (Params, error) {
 	}
 	// A cheap pre-scan catches declarations even where the tokenizer would
 	// fail first for another reason, so the caller always learns the cause.
-	if containsFold(data, "<!DOCTYPE") || containsFold(data, "<!ENTITY") {
+	if hasDeclaration(data) {
 		return nil, ErrDoctype
 	}
+	if p, ok := parseFlat(data); ok {
+		return p, nil
+	}
+	return parseTokens(data, "xml")
+}
+
+// parseTokens is the general path of ParseXML, on encoding/xml's tokenizer,
+// for a flat document whose root element is named root.
+func parseTokens(data []byte, root string) (Params, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	d.Entity = nil
@@ -77,11 +86,14 @@ func ParseXML(data []byte) (Params, error) {
 		case xml.Directive:
 			return nil, ErrDoctype
 		case xml.StartElement:
+			if t.Name.Space != "" {
+				return nil, fmt.Errorf("%w: prefixed element name", ErrMalformed)
+			}
 			depth++
 			switch depth {
 			case 1:
-				if rootSeen || t.Name.Local != "xml" {
-					return nil, fmt.Errorf("%w: root element must be <xml>", ErrMalformed)
+				if rootSeen || t.Name.Local != root {
+					return nil, fmt.Errorf("%w: root element must be <%s>", ErrMalformed, root)
 				}
 				rootSeen = true
 			case 2:
@@ -91,6 +103,10 @@ func ParseXML(data []byte) (Params, error) {
 				return nil, fmt.Errorf("%w: nested element <%s>", ErrMalformed, t.Name.Local)
 			}
 		case xml.EndElement:
+			// RawToken does not pair tags; a flat document is easy to check.
+			if (depth == 2 && t.Name.Local != field) || (depth == 1 && t.Name.Local != root) || t.Name.Space != "" {
+				return nil, fmt.Errorf("%w: end tag </%s> does not close the open element", ErrMalformed, t.Name.Local)
+			}
 			if depth == 2 {
 				if _, dup := p[field]; dup {
 					return nil, fmt.Errorf("%w: duplicate field %s", ErrMalformed, field)
@@ -117,13 +133,33 @@ func ParseXML(data []byte) (Params, error) {
 	return p, nil
 }
 
-func containsFold(data []byte, s string) bool {
-	return bytes.Contains(bytes.ToUpper(data), []byte(s))
+// hasDeclaration reports whether data contains "<!DOCTYPE" or "<!ENTITY",
+// in any letter case.
+func hasDeclaration(data []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(data[i:], []byte("<!"))
+		if j < 0 {
+			return false
+		}
+		rest := data[i+j+2:]
+		if hasPrefixFold(rest, "DOCTYPE") || hasPrefixFold(rest, "ENTITY") {
+			return true
+		}
+		i += j + 2
+	}
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
 }
 
 // EncodeXML renders p as an <xml> document with fields in name order. Every
 // value is wrapped in CDATA except plain integers, the way WeChat writes
-// them; "]]>" inside a value is split across two CDATA sections.
+// them; "]]>" inside a value is split across two CDATA sections and a
+// carriage return is written as &#13; (XML parsers turn a literal one into
+// a line feed, which would change the signed value). Characters XML 1.0
+// cannot carry (most C0 controls) cannot be encoded; ValidValue tells them
+// apart, and the Client refuses such values before sending.
 func (p Params) EncodeXML() []byte {
 	keys := make([]string, 0, len(p))
 	n := 16
@@ -143,9 +179,7 @@ func (p Params) EncodeXML() []byte {
 		if isDigits(v) {
 			b.WriteString(v)
 		} else {
-			b.WriteString("<![CDATA[")
-			b.WriteString(strings.ReplaceAll(v, "]]>", "]]]]><![CDATA[>"))
-			b.WriteString("]]>")
+			writeCDATA(&b, v)
 		}
 		b.WriteString("</")
 		b.WriteString(k)
@@ -153,6 +187,45 @@ func (p Params) EncodeXML() []byte {
 	}
 	b.WriteString("</xml>")
 	return b.Bytes()
+}
+
+// writeCDATA writes v as CDATA sections, splitting around "]]>" and
+// writing '\r' as a character reference between sections.
+func writeCDATA(b *bytes.Buffer, v string) {
+	if !strings.ContainsAny(v, "]\r") {
+		b.WriteString("<![CDATA[")
+		b.WriteString(v)
+		b.WriteString("]]>")
+		return
+	}
+	b.WriteString("<![CDATA[")
+	for i := 0; i < len(v); i++ {
+		switch {
+		case v[i] == '\r':
+			b.WriteString("]]>&#13;<![CDATA[")
+		case v[i] == ']' && strings.HasPrefix(v[i:], "]]>"):
+			b.WriteString("]]]]><![CDATA[>")
+			i += 2
+		default:
+			b.WriteByte(v[i])
+		}
+	}
+	b.WriteString("]]>")
+}
+
+// ValidValue reports whether s can travel as an XML 1.0 text value: valid
+// UTF-8 without the control characters XML forbids (tab, line feed and
+// carriage return are allowed).
+func ValidValue(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
+			return false
+		}
+	}
+	return true
 }
 
 func isDigits(s string) bool {
