@@ -1,0 +1,129 @@
+// Command wxpay-sim runs Saoma's WeChat Pay v2 simulator alone: WeChat's API
+// paths over HTTP and HTTPS (refunds need the merchant certificate it
+// writes out), asynchronous payment notifications with WeChat's retry
+// schedule, mode-1 callbacks, and a customer-phone page to pay open QR
+// orders from a browser.
+//
+//	go run ./cmd/wxpay-sim -listen 127.0.0.1:8090
+//
+// It prints the demo credentials (they are demo values), the addresses, and
+// "listening on http://HOST:PORT" once it accepts connections. SIGINT or
+// SIGTERM shut it down gracefully.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"saoma/payment/wxsim"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "wxpay-sim:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("wxpay-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfg       wxsim.Config
+		listen    = fs.String("listen", "127.0.0.1:8090", "plain-HTTP listen address (port 0 picks one)")
+		tlsListen = fs.String("tls-listen", "", "HTTPS listen address, needed for refunds (default: the -listen host and port+1; port 0 when -listen uses port 0)")
+		certDir   = fs.String("cert-dir", "", "write ca.pem, apiclient_cert.pem (cert+key) and apiclient_cert.p12 here (default: -data dir when set)")
+		verbose   = fs.Bool("v", false, "log every request and notification to stderr")
+	)
+	fs.StringVar(&cfg.AppID, "appid", wxsim.DemoAppID, "merchant appid")
+	fs.StringVar(&cfg.MchID, "mch-id", wxsim.DemoMchID, "merchant number")
+	fs.StringVar(&cfg.Key, "key", wxsim.DemoKey, "merchant API key (32 bytes)")
+	fs.StringVar(&cfg.CallbackURL, "callback-url", "", "merchant mode-1 callback URL (支付回调URL)")
+	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "run protocol durations N times faster (100: 15 s retry → 150 ms)")
+	fs.StringVar(&cfg.DataDir, "data", "", "directory for the bbolt state file (empty: memory only)")
+	fs.DurationVar(&cfg.Latency, "latency", 0, "latency added before every API reply")
+	fs.Float64Var(&cfg.SystemErrorRate, "systemerror-rate", 0, "share (0-1) of API requests answered SYSTEMERROR")
+	fs.Float64Var(&cfg.DuplicateNotifyRate, "duplicate-notify", 0, "share (0-1) of notification attempts sent twice")
+	fs.Float64Var(&cfg.DropNotifyRate, "drop-notify", 0, "share (0-1) of notification attempts silently lost")
+	fs.BoolVar(&cfg.NotifyBeforeReply, "notify-before-reply", false, "pay every new order at once and notify before the unified-order reply")
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "fault-injection seed (0: random)")
+	fs.DurationVar(&cfg.RefundDelay, "refund-delay", 0, "time until a refund turns SUCCESS, before -time-scale (default 1m)")
+	fs.BoolVar(&cfg.InstantBills, "instant-bills", false, "serve a day's bill at once instead of after 10:00 the next day")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	if *tlsListen == "" {
+		host, port, err := net.SplitHostPort(*listen)
+		if err != nil {
+			return fmt.Errorf("bad -listen %q: %w", *listen, err)
+		}
+		tlsPort := "0"
+		if n, err := strconv.Atoi(port); err == nil && n > 0 && n < 65535 {
+			tlsPort = strconv.Itoa(n + 1) // 8090 → 8091: a stable address for kiosk configs
+		}
+		*tlsListen = net.JoinHostPort(host, tlsPort)
+	}
+	srv, err := wxsim.Listen(cfg, *listen, *tlsListen)
+	if err != nil {
+		return err
+	}
+	dir := *certDir
+	if dir == "" {
+		dir = cfg.DataDir
+	}
+	if dir != "" {
+		if err := writeCerts(srv.Sim, dir); err != nil {
+			_ = srv.Close()
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "WeChat Pay v2 simulator (demo values, no real money)\n")
+	fmt.Fprintf(stdout, "  appid   %s\n  mch_id  %s\n  key     %s\n", srv.AppID(), srv.MchID(), srv.Key())
+	fmt.Fprintf(stdout, "  API (HTTPS, refunds need the merchant certificate): %s\n", srv.TLSURL())
+	if dir != "" {
+		fmt.Fprintf(stdout, "  certificates: %s (p12 password: %s)\n", dir, srv.P12Password())
+	}
+	fmt.Fprintf(stdout, "customer page: %s/\n", srv.URL())
+	fmt.Fprintf(stdout, "listening on %s\n", srv.URL())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "shutting down")
+	return srv.Close()
+}
+
+// writeCerts saves the CA and the merchant certificate the way WeChat hands
+// them out (apiclient_cert.p12, plus PEM), so a separate kiosk process can
+// be configured for refunds.
+func writeCerts(sim *wxsim.Sim, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cert dir: %w", err)
+	}
+	files := map[string][]byte{
+		"ca.pem":             sim.CACertPEM(),
+		"apiclient_cert.p12": sim.MerchantP12(),
+		"apiclient_cert.pem": sim.MerchantPEM(),
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	return nil
+}
