@@ -1,0 +1,442 @@
+package printer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"saoma/app"
+)
+
+// Config chooses the printer and the paper.
+type Config struct {
+	// Kind is the output: "tcp" (raw port 9100), "device" (/dev/usb/lp0),
+	// "cups" (lp -o raw), "png" (previews only, written to PreviewDir) or
+	// "none" (jobs complete without printing). Empty means "none".
+	Kind string
+	// Address is host:port for "tcp"; the port defaults to 9100.
+	Address string
+	// Device is the device file for "device", e.g. /dev/usb/lp0.
+	Device string
+	// CUPSQueue is the CUPS queue for "cups"; it must accept raw jobs.
+	CUPSQueue string
+	// LPCommand is the lp executable for "cups"; "lp" from PATH if empty.
+	LPCommand string
+	// Paper is the paper width in mm, 58 or 80 (the default).
+	Paper int
+	// WidthDots overrides the printable width in dots (e.g. 512 for an
+	// 80 mm Epson at 180 dpi); 0 uses the paper's standard width.
+	WidthDots int
+	// RasterQR prints QR codes as GS v 0 bitmaps for printers without a QR
+	// generator. The zero value uses the printer's native GS ( k, which is
+	// faster and sharper; turn this on when QR codes come out as garbage.
+	RasterQR bool
+	// KickDrawer opens the cash drawer after each receipt.
+	KickDrawer bool
+	// CheckPaper asks a "tcp" printer for its paper status before each job
+	// (see TCP.CheckPaper).
+	CheckPaper bool
+	// PreviewDir, when set, receives one PNG per job named <job id>.png.
+	// Required for "png".
+	PreviewDir string
+	// Timeout bounds one delivery attempt; 10 s if 0. A dead printer
+	// fails the job after this long and the queue moves on.
+	Timeout time.Duration
+	// QueueSize is how many jobs may wait; 32 if 0. Print fails with
+	// ErrQueueFull beyond it rather than block the sale.
+	QueueSize int
+	// Now is the clock for job times; time.Now if nil.
+	Now func() time.Time
+	// OnChange is called after every job state change — from the worker,
+	// or from the goroutine calling Print, Retry or Close — never with a
+	// lock held; it must not block for long.
+	// The UI uses it to refresh the job list.
+	OnChange func(Job)
+}
+
+// JobState is where a print job is.
+type JobState string
+
+// The job states. Failed jobs stay in the list and can be retried.
+const (
+	JobQueued   JobState = "queued"
+	JobPrinting JobState = "printing"
+	JobDone     JobState = "done"
+	JobFailed   JobState = "failed"
+)
+
+// Job is a snapshot of one print job.
+type Job struct {
+	ID       string
+	Paper    app.PaperKind
+	Ref      string // the order's out_trade_no or the product's id
+	State    JobState
+	Err      error // why the last attempt failed; nil unless State is JobFailed
+	Attempts int
+	Created  time.Time
+	Updated  time.Time
+	Preview  string // path of the job's PNG preview, if one was written
+}
+
+// ErrQueueFull is returned by Print and Retry when QueueSize jobs are
+// already waiting; the sale is unaffected, the paper can be printed later.
+var ErrQueueFull = errors.New("print queue full")
+
+// ErrClosed is returned by a Queue after Close, and is the error of jobs
+// still waiting when it was closed.
+var ErrClosed = errors.New("print queue closed")
+
+// ErrUnknownJob is returned for a job id the queue does not know (never
+// issued, or dropped from the bounded history).
+var ErrUnknownJob = errors.New("unknown print job")
+
+// ErrNotRetryable is returned by Retry for a job that has not failed.
+var ErrNotRetryable = errors.New("print job has not failed")
+
+// maxHistory bounds the finished jobs kept for Jobs().
+const maxHistory = 200
+
+// Queue is the kiosk's printer: it implements app.Printer with one worker
+// goroutine printing jobs in order. Print never waits for the printer.
+type Queue struct {
+	cfg    Config
+	prof   Profile
+	out    Output // nil for "png" and "none"
+	render *Renderer
+	now    func() time.Time
+	work   chan string
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu     sync.Mutex
+	jobs   map[string]*jobRec
+	order  []string // job ids, oldest first
+	seq    int
+	closed bool
+}
+
+type jobRec struct {
+	job   Job
+	doc   Doc
+	bytes []byte // the ESC/POS job; nil without a byte output
+}
+
+var _ app.Printer = (*Queue)(nil)
+
+// New checks cfg, builds the output and starts the worker.
+func New(cfg Config) (*Queue, error) {
+	prof, err := ProfileFor(cfg.Paper, cfg.WidthDots)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout < 0 || cfg.QueueSize < 0 {
+		return nil, fmt.Errorf("%w: negative timeout or queue size", ErrBadConfig)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.QueueSize == 0 {
+		cfg.QueueSize = 32
+	}
+	var out Output
+	switch cfg.Kind {
+	case "tcp":
+		if cfg.Address == "" {
+			return nil, fmt.Errorf("%w: tcp printer needs an address (host:9100)", ErrBadConfig)
+		}
+		addr := cfg.Address
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			addr += ":9100"
+		}
+		out = TCP{Address: addr, Timeout: cfg.Timeout, CheckPaper: cfg.CheckPaper}
+	case "device":
+		if cfg.Device == "" {
+			return nil, fmt.Errorf("%w: device printer needs a device path (e.g. /dev/usb/lp0)", ErrBadConfig)
+		}
+		out = Device{Path: cfg.Device, Timeout: cfg.Timeout}
+	case "cups":
+		if cfg.CUPSQueue == "" {
+			return nil, fmt.Errorf("%w: cups printer needs a queue name (see lpstat -e)", ErrBadConfig)
+		}
+		out = CUPS{Queue: cfg.CUPSQueue, Command: cfg.LPCommand, Timeout: cfg.Timeout}
+	case "png":
+		if cfg.PreviewDir == "" {
+			return nil, fmt.Errorf("%w: png printer needs a preview directory", ErrBadConfig)
+		}
+	case "none", "":
+	default:
+		return nil, fmt.Errorf("%w: printer kind %q (want tcp, device, cups, png or none)", ErrBadConfig, cfg.Kind)
+	}
+	if cfg.PreviewDir != "" {
+		if err := os.MkdirAll(cfg.PreviewDir, 0o755); err != nil {
+			return nil, fmt.Errorf("printer: preview directory: %w", err)
+		}
+	}
+	r, err := NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	q := &Queue{
+		cfg: cfg, prof: prof, out: out, render: r, now: now,
+		work: make(chan string, cfg.QueueSize), ctx: ctx, cancel: cancel,
+		done: make(chan struct{}), jobs: map[string]*jobRec{},
+	}
+	go q.run()
+	return q, nil
+}
+
+// Profile returns the paper geometry the queue prints for.
+func (q *Queue) Profile() Profile { return q.prof }
+
+// Print lays out and encodes p, queues it and returns the job id at once.
+// Bad papers fail here with an error wrapping ErrBadPaper; printer trouble
+// never does: it shows up later as a failed, retryable job.
+func (q *Queue) Print(ctx context.Context, p app.Paper) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	doc, err := Layout(p, q.prof.Cols)
+	if err != nil {
+		return "", err
+	}
+	var data []byte
+	if q.out != nil {
+		if data, err = Encode(doc, q.prof, EncodeOptions{RasterQR: q.cfg.RasterQR, KickDrawer: q.cfg.KickDrawer && p.Kind == app.PaperReceipt}); err != nil {
+			return "", err
+		}
+	}
+	ref := p.Order.OutTradeNo
+	if p.Kind == app.PaperLabel {
+		ref = p.Product.ID
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return "", ErrClosed
+	}
+	q.seq++
+	now := q.now()
+	id := fmt.Sprintf("%s-%04d", now.In(shanghai()).Format("20060102-150405"), q.seq)
+	rec := &jobRec{job: Job{ID: id, Paper: p.Kind, Ref: ref, State: JobQueued, Created: now, Updated: now}, doc: doc, bytes: data}
+	select {
+	case q.work <- id:
+	default:
+		q.mu.Unlock()
+		return "", fmt.Errorf("print %s %s: %w (%d waiting)", p.Kind, ref, ErrQueueFull, q.cfg.QueueSize)
+	}
+	q.jobs[id] = rec
+	q.order = append(q.order, id)
+	q.prune()
+	snap := rec.job
+	q.mu.Unlock()
+	q.changed(snap)
+	return id, nil
+}
+
+// prune drops the oldest finished jobs beyond maxHistory; q.mu held.
+func (q *Queue) prune() {
+	for i := 0; len(q.order) > maxHistory && i < len(q.order); {
+		id := q.order[i]
+		if s := q.jobs[id].job.State; s == JobQueued || s == JobPrinting {
+			i++
+			continue
+		}
+		delete(q.jobs, id)
+		q.order = append(q.order[:i], q.order[i+1:]...)
+	}
+}
+
+// Retry queues a failed job again with the same bytes.
+func (q *Queue) Retry(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return ErrClosed
+	}
+	rec, ok := q.jobs[id]
+	if !ok {
+		q.mu.Unlock()
+		return fmt.Errorf("retry %s: %w", id, ErrUnknownJob)
+	}
+	if rec.job.State != JobFailed {
+		q.mu.Unlock()
+		return fmt.Errorf("retry %s (%s): %w", id, rec.job.State, ErrNotRetryable)
+	}
+	select {
+	case q.work <- id:
+	default:
+		q.mu.Unlock()
+		return fmt.Errorf("retry %s: %w", id, ErrQueueFull)
+	}
+	rec.job.State, rec.job.Err, rec.job.Updated = JobQueued, nil, q.now()
+	snap := rec.job
+	q.mu.Unlock()
+	q.changed(snap)
+	return nil
+}
+
+// Jobs returns the known jobs, oldest first.
+func (q *Queue) Jobs() []Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]Job, 0, len(q.order))
+	for _, id := range q.order {
+		out = append(out, q.jobs[id].job)
+	}
+	return out
+}
+
+// Job returns one job, or an error wrapping ErrUnknownJob.
+func (q *Queue) Job(id string) (Job, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	rec, ok := q.jobs[id]
+	if !ok {
+		return Job{}, fmt.Errorf("job %s: %w", id, ErrUnknownJob)
+	}
+	return rec.job, nil
+}
+
+// Preview draws p as it would print, for the UI.
+func (q *Queue) Preview(p app.Paper) (image.Image, error) {
+	doc, err := Layout(p, q.prof.Cols)
+	if err != nil {
+		return nil, err
+	}
+	return q.render.Render(doc, q.prof)
+}
+
+// Close stops the worker, abandoning an attempt in progress; jobs that
+// were still waiting are marked failed with ErrClosed. It is idempotent.
+func (q *Queue) Close() error {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return nil
+	}
+	q.closed = true
+	q.mu.Unlock()
+	q.cancel()
+	<-q.done
+	var changed []Job
+	q.mu.Lock()
+	for _, id := range q.order {
+		rec := q.jobs[id]
+		if rec.job.State == JobQueued || rec.job.State == JobPrinting {
+			rec.job.State, rec.job.Err, rec.job.Updated = JobFailed, ErrClosed, q.now()
+			changed = append(changed, rec.job)
+		}
+	}
+	q.mu.Unlock()
+	for _, j := range changed {
+		q.changed(j)
+	}
+	return nil
+}
+
+func (q *Queue) changed(j Job) {
+	if q.cfg.OnChange != nil {
+		q.cfg.OnChange(j)
+	}
+}
+
+// run is the worker: one job at a time, in order.
+func (q *Queue) run() {
+	defer close(q.done)
+	for {
+		select {
+		case <-q.ctx.Done():
+			return
+		case id := <-q.work:
+			q.mu.Lock()
+			rec, ok := q.jobs[id]
+			if !ok || rec.job.State != JobQueued {
+				q.mu.Unlock()
+				continue
+			}
+			rec.job.State, rec.job.Updated = JobPrinting, q.now()
+			rec.job.Attempts++
+			snap, doc, data := rec.job, rec.doc, rec.bytes
+			q.mu.Unlock()
+			q.changed(snap)
+
+			preview, err := q.deliver(snap.ID, doc, data)
+
+			q.mu.Lock()
+			if q.ctx.Err() != nil && err != nil {
+				err = fmt.Errorf("%w: %w", ErrClosed, err)
+			}
+			rec.job.State, rec.job.Err, rec.job.Updated = JobDone, nil, q.now()
+			if err != nil {
+				rec.job.State, rec.job.Err = JobFailed, fmt.Errorf("print job %s: %w", snap.ID, err)
+			}
+			if preview != "" {
+				rec.job.Preview = preview
+			}
+			snap = rec.job
+			q.mu.Unlock()
+			q.changed(snap)
+		}
+	}
+}
+
+// deliver writes the preview (if configured) and sends the bytes (if there
+// is a printer). A preview that cannot be written fails a "png" job only:
+// on a real printer it is a convenience, not the paper.
+func (q *Queue) deliver(id string, doc Doc, data []byte) (string, error) {
+	var preview string
+	if q.cfg.PreviewDir != "" {
+		path, err := q.writePreview(id, doc)
+		if err != nil && q.cfg.Kind == "png" {
+			return "", err
+		}
+		if err == nil {
+			preview = path
+		}
+	}
+	if q.out == nil {
+		return preview, nil
+	}
+	ctx, cancel := context.WithTimeout(q.ctx, q.cfg.Timeout)
+	defer cancel()
+	return preview, q.out.Write(ctx, data)
+}
+
+// writePreview renders doc to PreviewDir/<id>.png through a temporary file,
+// so the UI never sees half a PNG.
+func (q *Queue) writePreview(id string, doc Doc) (string, error) {
+	img, err := q.render.Render(doc, q.prof)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", fmt.Errorf("printer: encode preview: %w", err)
+	}
+	path := filepath.Join(q.cfg.PreviewDir, id+".png")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return "", fmt.Errorf("printer: write preview: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", fmt.Errorf("printer: write preview: %w", err)
+	}
+	return path, nil
+}
