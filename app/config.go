@@ -1,0 +1,93 @@
+package app
+
+import "time"
+
+// Config is the kiosk's configuration file (TOML). Secrets (the API key,
+// the relay token, the certificate password, PIN hashes) never appear in
+// logs or on screen.
+type Config struct {
+	// Shop is the shop name printed on receipts and shown to customers.
+	Shop string `toml:"shop"`
+	// KioskID names this kiosk on the relay and in out_trade_no; short,
+	// [A-Za-z0-9], e.g. "k1".
+	KioskID string `toml:"kiosk_id"`
+	// Locale is "zh" or "en".
+	Locale string `toml:"locale"`
+	// DayBoundary is when the business day starts, "HH:MM" local time
+	// (e.g. "04:00" so late-night sales count for the evening).
+	DayBoundary string `toml:"day_boundary"`
+	// QRLifetime is how long a payment QR stays payable (time_expire);
+	// 2h by default, never under WeChat's minimum of 5 minutes.
+	QRLifetime Duration `toml:"qr_lifetime"`
+	// OwnerPIN and CashierPIN are salted hashes made by SetPIN; the
+	// owner's PIN opens Sales and Settings, the cashier's leaves the Pay
+	// screen.
+	OwnerPIN   string `toml:"owner_pin"`
+	CashierPIN string `toml:"cashier_pin"`
+
+	WxPay   WxPayConfig   `toml:"wxpay"`
+	Relay   RelayConfig   `toml:"relay"`
+	Printer PrinterConfig `toml:"printer"`
+}
+
+// WxPayConfig is the merchant account.
+type WxPayConfig struct {
+	AppID string `toml:"appid"`
+	MchID string `toml:"mch_id"`
+	// Key is the 32-character API key; KeyFile, if set, is read instead
+	// (and must not be readable by group or others).
+	Key     string `toml:"key"`
+	KeyFile string `toml:"key_file"`
+	// SignType is "MD5" (default) or "HMAC-SHA256".
+	SignType string `toml:"sign_type"`
+	// BaseURL overrides https://api.mch.weixin.qq.com (e.g. a backup
+	// domain or the simulator).
+	BaseURL string `toml:"base_url"`
+	// CertFile is the merchant's apiclient_cert.p12 for refunds;
+	// CertPassword defaults to the mch_id.
+	CertFile     string `toml:"cert_file"`
+	CertPassword string `toml:"cert_password"`
+	// SpbillCreateIP is the kiosk's public IP sent with unified orders
+	// (WeChat requires a value); "127.0.0.1" if empty.
+	SpbillCreateIP string `toml:"spbill_create_ip"`
+}
+
+// RelayConfig is the kiosk's link to its relay.
+type RelayConfig struct {
+	// URL is the relay's base URL, e.g. https://relay.example.com; the
+	// kiosk's notify_url is URL + "/wxpay/notify/" + KioskID and it
+	// connects to URL + "/ws".
+	URL   string `toml:"url"`
+	Token string `toml:"token"`
+}
+
+// PrinterConfig selects and shapes the receipt printer.
+type PrinterConfig struct {
+	// Kind is "png" (previews only), "tcp", "device", "cups" or "none".
+	Kind      string `toml:"kind"`
+	Address   string `toml:"address"`    // tcp: host[:9100]
+	Device    string `toml:"device"`     // device: /dev/usb/lp0
+	CUPSQueue string `toml:"cups_queue"` // cups: queue accepting raw jobs
+	Paper     int    `toml:"paper"`      // 58 or 80 (mm)
+	WidthDots int    `toml:"width_dots"` // 0: the paper's standard width
+	RasterQR  bool   `toml:"raster_qr"`  // for printers without GS ( k
+	// KickDrawer opens the cash drawer after each receipt.
+	KickDrawer bool `toml:"kick_drawer"`
+}
+
+// Duration is a time.Duration written in TOML as a string like "2h" or
+// "90m".
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
