@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -34,7 +35,7 @@ func ParseYuan(s string) (Fen, error) {
 		return 0, fmt.Errorf("bad amount %q: want yuan with up to two decimals", s)
 	}
 	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w < 0 {
+	if err != nil || w < 0 || w > math.MaxInt64/100-1 || strings.HasPrefix(whole, "+") {
 		return 0, fmt.Errorf("bad amount %q: want yuan with up to two decimals", s)
 	}
 	for len(frac) < 2 {
