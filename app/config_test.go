@@ -1,0 +1,175 @@
+package app
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeConfig(t *testing.T, text string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(p, []byte(text), mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const goodConfig = `shop = "老王咖啡"
+kiosk_id = "k1"
+locale = "en"
+day_boundary = "04:00"
+qr_lifetime = "90m"
+
+[wxpay]
+appid = "wx1234567890abcdef"
+mch_id = "1900000109"
+key = "0123456789abcdef0123456789abcdef"
+
+[relay]
+url = "https://relay.example.com"
+token = "secret-token"
+
+[printer]
+kind = "tcp"
+address = "192.168.1.50:9100"
+paper = 58
+`
+
+func TestLoadConfig(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, goodConfig, 0o600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Shop != "老王咖啡" || c.WxPay.MchID != "1900000109" || c.Printer.Paper != 58 || c.QRLifetime.Duration != 90*time.Minute {
+		t.Errorf("decoded %+v", c)
+	}
+	if c.DayBoundaryDuration() != 4*time.Hour || !c.Live() {
+		t.Errorf("boundary %s live %v", c.DayBoundaryDuration(), c.Live())
+	}
+}
+
+func TestLoadConfigErrorsNameKeyAndLine(t *testing.T) {
+	cases := []struct {
+		name, edit, want string
+	}{
+		{"unknown key", strings.Replace(goodConfig, "paper = 58", "papr = 58", 1), "config.toml:19: printer.papr: unknown key"},
+		{"bad locale", strings.Replace(goodConfig, `"en"`, `"fr"`, 1), `config.toml:3: locale: want "zh" or "en"`},
+		{"bad boundary", strings.Replace(goodConfig, `"04:00"`, `"4am"`, 1), "config.toml:4: day_boundary"},
+		{"short key", strings.Replace(goodConfig, "0123456789abcdef0123456789abcdef", "short", 1), "config.toml:10: wxpay.key: the API key is 32 characters"},
+		{"bad appid", strings.Replace(goodConfig, "wx1234567890abcdef", "1234", 1), "config.toml:8: wxpay.appid"},
+		{"bad paper", strings.Replace(goodConfig, "paper = 58", "paper = 76", 1), "config.toml:19: printer.paper: want 58 or 80"},
+		{"wrong type", strings.Replace(goodConfig, "paper = 58", `paper = "58mm"`, 1), `line 19 (last key "printer.paper")`},
+		{"bad duration", strings.Replace(goodConfig, `"90m"`, `"ninety"`, 1), "qr_lifetime"},
+		{"lifetime too long", strings.Replace(goodConfig, `"90m"`, `"3h"`, 1), "config.toml:5: qr_lifetime"},
+		{"syntax", goodConfig + "\n[wxpay\n", "config.toml:22"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, c.edit, 0o600))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigRefusesReadableSecrets(t *testing.T) {
+	if _, err := LoadConfig(writeConfig(t, goodConfig, 0o644)); !errors.Is(err, ErrInsecureConfig) {
+		t.Errorf("world-readable config: %v", err)
+	}
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "apikey")
+	os.WriteFile(keyFile, []byte("0123456789abcdef0123456789abcdef\n"), 0o640)
+	text := strings.Replace(goodConfig, `key = "0123456789abcdef0123456789abcdef"`, `key_file = "`+keyFile+`"`, 1)
+	p := writeConfig(t, text, 0o600)
+	if _, err := LoadConfig(p); !errors.Is(err, ErrInsecureConfig) {
+		t.Errorf("group-readable key file: %v", err)
+	}
+	os.Chmod(keyFile, 0o600)
+	c, err := LoadConfig(p)
+	if err != nil || c.WxPay.Key != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("key file: %v %q", err, c.WxPay.Key)
+	}
+	if _, err := LoadConfig(filepath.Join(dir, "missing.toml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestConfigSaveRoundTripIsPrivate(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, goodConfig, 0o600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "sub", "config.toml")
+	c.OwnerPIN, _ = HashPIN("1234")
+	if err := c.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("saved with mode %v", st.Mode().Perm())
+	}
+	back, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back != c {
+		t.Errorf("round trip:\n%+v\n%+v", back, c)
+	}
+	bad := c
+	bad.Locale = "de"
+	if err := bad.Save(p); err == nil {
+		t.Error("saved an invalid config")
+	}
+}
+
+func TestConfigLogValueRedactsSecrets(t *testing.T) {
+	c, _ := LoadConfig(writeConfig(t, goodConfig, 0o600))
+	var b strings.Builder
+	slog.New(slog.NewTextHandler(&b, nil)).Info("config", "cfg", c)
+	out := b.String()
+	if strings.Contains(out, "0123456789abcdef") || strings.Contains(out, "secret-token") {
+		t.Errorf("secret in log: %s", out)
+	}
+	if !strings.Contains(out, "1900000109") {
+		t.Errorf("log lacks mch_id: %s", out)
+	}
+}
+
+func TestPollInterval(t *testing.T) {
+	cases := []struct {
+		age  time.Duration
+		link LinkState
+		want time.Duration
+	}{
+		{0, LinkConnected, 2 * time.Second},
+		{59 * time.Second, LinkConnected, 2 * time.Second},
+		{2 * time.Minute, LinkConnected, 5 * time.Second},
+		{10 * time.Minute, LinkConnected, 15 * time.Second},
+		{90 * time.Minute, LinkConnected, 30 * time.Second},
+		{90 * time.Minute, LinkPolling, 5 * time.Second},
+		{10 * time.Second, LinkPolling, 2 * time.Second},
+	}
+	for _, c := range cases {
+		if got := pollInterval(c.age, c.link); got != c.want {
+			t.Errorf("pollInterval(%s, %s) = %s, want %s", c.age, c.link, got, c.want)
+		}
+	}
+}
+
+func TestOrderBody(t *testing.T) {
+	lines := []Line{{Name: "美式咖啡", Qty: 2}, {Name: "可颂", Qty: 1}}
+	if got := orderBody("老王咖啡", lines); got != "老王咖啡-美式咖啡等3件" {
+		t.Errorf("body %q", got)
+	}
+	long := orderBody(strings.Repeat("店", 60), lines)
+	if len(long) > 128 || !strings.HasPrefix(long, "店") || strings.ContainsRune(long, '\uFFFD') {
+		t.Errorf("long body %d bytes %q", len(long), long)
+	}
+}

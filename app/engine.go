@@ -1,0 +1,451 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"saoma/payment/wxpay"
+)
+
+// Payments is the WeChat Pay API the engine uses; *wxpay.Client satisfies it.
+type Payments interface {
+	UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error)
+	OrderQuery(ctx context.Context, r wxpay.OrderQueryRequest) (*wxpay.OrderQueryResponse, error)
+	CloseOrder(ctx context.Context, outTradeNo string) error
+	ShortURL(ctx context.Context, longURL string) (string, error)
+	Refund(ctx context.Context, r *wxpay.RefundRequest) (*wxpay.RefundResponse, error)
+	RefundQuery(ctx context.Context, r wxpay.RefundQueryRequest) (*wxpay.RefundQueryResponse, error)
+}
+
+// Clock is the engine's source of time. Tests substitute a manual clock
+// (wxsim.ManualClock satisfies it) and never sleep.
+type Clock interface {
+	Now() time.Time
+	// After returns a channel that receives once d has elapsed.
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Engine errors the screens decide on.
+var (
+	// ErrNotReady: the engine is still settling orders left open before a
+	// restart; no new sale until it is done.
+	ErrNotReady = errors.New("still checking unfinished orders with WeChat Pay")
+	// ErrBusy: another order is on the Pay screen.
+	ErrBusy = errors.New("another order is waiting for payment")
+	// ErrNoQR: the order has no payment QR to print or refresh.
+	ErrNoQR = errors.New("the order has no payment QR")
+	// ErrBadAmount: a cart or refund amount WeChat cannot take.
+	ErrBadAmount = errors.New("amount out of range")
+)
+
+// DefaultQRLifetime is how long a payment QR is payable by default: the
+// life of WeChat's code_url.
+const DefaultQRLifetime = 2 * time.Hour
+
+// CodeURLLife is how long WeChat keeps a prepay_id/code_url valid.
+const CodeURLLife = 2 * time.Hour
+
+// closeDelay is WeChat's rule that an order cannot be closed within 5
+// minutes of its creation.
+const closeDelay = 5 * time.Minute
+
+// maxFee is the largest total_fee WeChat takes (2^31−1 fen).
+const maxFee Fen = 1<<31 - 1
+
+// EngineConfig wires the engine to its adapters.
+type EngineConfig struct {
+	KioskID string
+	Shop    string
+
+	Orders   Orders
+	Catalog  Catalog
+	Reports  Reports
+	Printer  Printer
+	Payments Payments
+
+	// AppID, MchID and APIKey are the merchant's. The key verifies
+	// notifications (the relay is not trusted) and signs mode-1 replies.
+	AppID, MchID, APIKey string
+	// SignType is informational; the wxpay client signs requests.
+	SignType string
+	// NotifyURL is this kiosk's notify_url on the relay; required by
+	// WeChat (without a relay, confirmations come from polling only).
+	NotifyURL string
+	// SpbillCreateIP is sent with unified orders; "127.0.0.1" if empty.
+	SpbillCreateIP string
+	// QRLifetime is time_expire − time_start; DefaultQRLifetime if 0,
+	// clamped to [6m, 2h].
+	QRLifetime time.Duration
+
+	Clock  Clock
+	Logger *slog.Logger
+
+	// Demo and SimURL are shown in the status bar and Settings.
+	Demo   bool
+	SimURL string
+	// PrinterStatus reports the printer's health; OK when nil.
+	PrinterStatus func() PrinterStatus
+	// RetryPrints re-sends failed print jobs; optional.
+	RetryPrints func(ctx context.Context) error
+	// Flagged counts orders for the owner's attention; optional.
+	Flagged func() (int, error)
+
+	// RetryBackoff is the first wait between unified-order attempts
+	// (doubling); 500 ms if 0. Attempts is how many are made; 3 if 0.
+	RetryBackoff time.Duration
+	Attempts     int
+}
+
+// Engine owns the order lifecycle from Charge to a final state. It is safe
+// for concurrent use; the screens only show what it publishes.
+type Engine struct {
+	cfg   EngineConfig
+	log   *slog.Logger
+	clock Clock
+
+	mu       sync.Mutex
+	ctx      context.Context // set by Start; watchers stop with it
+	ready    bool
+	link     LinkState
+	current  string
+	subs     map[int]chan Update
+	nextSub  int
+	locks    map[string]*sync.Mutex
+	watchers map[string]chan struct{} // wake channel per watched order
+	wg       sync.WaitGroup
+}
+
+// NewEngine checks cfg and returns an engine; Start brings it to life.
+func NewEngine(cfg EngineConfig) (*Engine, error) {
+	switch {
+	case cfg.Orders == nil || cfg.Catalog == nil || cfg.Payments == nil:
+		return nil, errors.New("engine: Orders, Catalog and Payments are required")
+	case cfg.KioskID == "":
+		return nil, errors.New("engine: KioskID is required")
+	case cfg.AppID == "" || cfg.MchID == "" || len(cfg.APIKey) != 32:
+		return nil, errors.New("engine: appid, mch_id and a 32-character API key are required")
+	}
+	if cfg.QRLifetime == 0 {
+		cfg.QRLifetime = DefaultQRLifetime
+	}
+	cfg.QRLifetime = min(max(cfg.QRLifetime, wxpay.MinExpireInterval+time.Minute), CodeURLLife)
+	if cfg.SpbillCreateIP == "" {
+		cfg.SpbillCreateIP = "127.0.0.1"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RetryBackoff == 0 {
+		cfg.RetryBackoff = 500 * time.Millisecond
+	}
+	if cfg.Attempts == 0 {
+		cfg.Attempts = 3
+	}
+	return &Engine{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		clock:    cfg.Clock,
+		ctx:      context.Background(),
+		subs:     map[int]chan Update{},
+		locks:    map[string]*sync.Mutex{},
+		watchers: map[string]chan struct{}{},
+	}, nil
+}
+
+// Start settles every order left open before a restart — paid ones become
+// paid, unpaid ones are closed, the newest still-payable one returns to the
+// Pay screen — and then marks the engine ready. It returns when the engine is
+// ready or ctx ends; watchers keep running until ctx ends.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	e.ctx = ctx
+	e.mu.Unlock()
+	backoff := time.Second
+	for {
+		err := e.settleOpen(ctx, SourceStartup)
+		if err == nil {
+			break
+		}
+		e.log.Warn("settling open orders", "err", err, "retry_in", backoff)
+		e.publish(Update{Err: fmt.Errorf("checking unfinished orders: %w", err)})
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.clock.After(backoff):
+		}
+		backoff = min(backoff*2, time.Minute)
+	}
+	e.mu.Lock()
+	e.ready = true
+	e.mu.Unlock()
+	e.publish(Update{})
+	return nil
+}
+
+// Wait blocks until every watcher started by the engine has stopped (after
+// Start's context ended).
+func (e *Engine) Wait() { e.wg.Wait() }
+
+// settleOpen queries every open order once and applies the answers. An
+// awaiting order that can still be paid is resumed (the newest becomes the
+// current order again); anything else unpaid is cancelled. It fails if any
+// order could not be settled because WeChat was unreachable.
+func (e *Engine) settleOpen(ctx context.Context, src Source) error {
+	open, err := e.cfg.Orders.OpenOrders()
+	if err != nil {
+		return fmt.Errorf("open orders: %w", err)
+	}
+	var firstErr error
+	resume := ""
+	for i := len(open) - 1; i >= 0; i-- { // newest first
+		o := open[i]
+		got, err := e.settle(ctx, o.OutTradeNo, src)
+		if err != nil {
+			firstErr = cmpErr(firstErr, err)
+			continue
+		}
+		if !got.State.Open() {
+			continue
+		}
+		now := e.clock.Now()
+		if src == SourceStartup && got.State == StateAwaiting && resume == "" && got.CodeURL != "" &&
+			now.Before(e.deadline(got)) {
+			resume = got.OutTradeNo
+			e.watch(got.OutTradeNo)
+			continue
+		}
+		if src == SourceStartup {
+			if _, err := e.cancel(ctx, got.OutTradeNo, SourceStartup); err != nil {
+				firstErr = cmpErr(firstErr, err)
+			}
+			continue
+		}
+		e.watch(got.OutTradeNo)
+	}
+	if resume != "" {
+		e.mu.Lock()
+		if e.current == "" {
+			e.current = resume
+		}
+		e.mu.Unlock()
+		if o, err := e.cfg.Orders.Get(resume); err == nil {
+			e.publishOrder(o, nil)
+		}
+	}
+	return firstErr
+}
+
+func cmpErr(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// Products lists the active catalog.
+func (e *Engine) Products() ([]Product, error) {
+	ps, err := e.cfg.Catalog.Products()
+	if err != nil {
+		return nil, err
+	}
+	out := ps[:0]
+	for _, p := range ps {
+		if p.Active {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Reports answers the owner's questions.
+func (e *Engine) Reports() Reports { return e.cfg.Reports }
+
+// Order returns one order.
+func (e *Engine) Order(outTradeNo string) (Order, error) { return e.cfg.Orders.Get(outTradeNo) }
+
+// Current returns the order on the Pay screen, if any.
+func (e *Engine) Current() (Order, bool) {
+	e.mu.Lock()
+	no := e.current
+	e.mu.Unlock()
+	if no == "" {
+		return Order{}, false
+	}
+	o, err := e.cfg.Orders.Get(no)
+	return o, err == nil
+}
+
+// Done tells the engine the cashier left the order's screen. An order still
+// open keeps being settled in the background.
+func (e *Engine) Done(outTradeNo string) {
+	e.mu.Lock()
+	if e.current == outTradeNo {
+		e.current = ""
+	}
+	e.mu.Unlock()
+	e.publish(Update{})
+}
+
+// Status is what the status bar shows.
+func (e *Engine) Status() Status {
+	e.mu.Lock()
+	st := Status{Ready: e.ready, Link: e.link, Demo: e.cfg.Demo, SimURL: e.cfg.SimURL}
+	e.mu.Unlock()
+	st.Printer = PrinterStatus{OK: true}
+	if e.cfg.PrinterStatus != nil {
+		st.Printer = e.cfg.PrinterStatus()
+	}
+	if e.cfg.Flagged != nil {
+		if n, err := e.cfg.Flagged(); err == nil {
+			st.Flagged = n
+		}
+	}
+	return st
+}
+
+// SetLink records the relay link's state. While it is down watchers poll
+// fast; when it comes back every open order is queried at once, since
+// notifications may have been missed.
+func (e *Engine) SetLink(up bool) {
+	l := LinkPolling
+	if up {
+		l = LinkConnected
+	}
+	e.mu.Lock()
+	changed := e.link != l
+	e.link = l
+	wake := make([]chan struct{}, 0, len(e.watchers))
+	for _, w := range e.watchers {
+		wake = append(wake, w)
+	}
+	e.mu.Unlock()
+	if !changed {
+		return
+	}
+	e.log.Info("relay link", "state", l)
+	if up {
+		for _, w := range wake {
+			select {
+			case w <- struct{}{}:
+			default:
+			}
+		}
+	}
+	e.publish(Update{})
+}
+
+// Subscribe returns a channel of updates and a function to stop them. A
+// slow subscriber never blocks the engine: when its buffer is full the
+// oldest update is dropped (every update carries the whole order and status,
+// so the latest wins).
+func (e *Engine) Subscribe() (<-chan Update, func()) {
+	ch := make(chan Update, 32)
+	e.mu.Lock()
+	id := e.nextSub
+	e.nextSub++
+	e.subs[id] = ch
+	e.mu.Unlock()
+	return ch, func() {
+		e.mu.Lock()
+		delete(e.subs, id)
+		e.mu.Unlock()
+	}
+}
+
+func (e *Engine) publish(u Update) {
+	u.Status = e.Status()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ch := range e.subs {
+		for {
+			select {
+			case ch <- u:
+			default:
+				select { // full: drop the oldest and try again
+				case <-ch:
+				default:
+				}
+				continue
+			}
+			break
+		}
+	}
+}
+
+func (e *Engine) publishOrder(o Order, err error) {
+	oc := o
+	e.publish(Update{Order: &oc, Deadline: e.deadline(o), Err: err})
+}
+
+// deadline is when o's QR stops being payable.
+func (e *Engine) deadline(o Order) time.Time {
+	if o.CodeURL == "" {
+		return time.Time{}
+	}
+	d := o.TimeExpire
+	if !o.CodeURLExpires.IsZero() && o.CodeURLExpires.Before(d) {
+		d = o.CodeURLExpires
+	}
+	return d
+}
+
+// lock serializes network work on one order: one request in flight.
+func (e *Engine) lock(no string) func() {
+	e.mu.Lock()
+	m := e.locks[no]
+	if m == nil {
+		m = &sync.Mutex{}
+		e.locks[no] = m
+	}
+	e.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// forget drops an order's lock once it is final.
+func (e *Engine) forget(no string) {
+	e.mu.Lock()
+	delete(e.locks, no)
+	e.mu.Unlock()
+}
+
+// orderBody is the unified order's body: "<shop>-<first item>等N件",
+// cut to WeChat's 128 bytes on a character boundary.
+func orderBody(shop string, lines []Line) string {
+	b := lines[0].Name
+	n := 0
+	for _, l := range lines {
+		n += l.Qty
+	}
+	if n > 1 {
+		b = fmt.Sprintf("%s等%d件", b, n)
+	}
+	if shop != "" {
+		b = shop + "-" + b
+	}
+	for len(b) > 128 {
+		_, size := utf8.DecodeLastRuneInString(b)
+		b = b[:len(b)-size]
+	}
+	return b
+}
+
+// isTransient reports whether err leaves the outcome unknown and the same
+// request may be sent again.
+func isTransient(err error) bool {
+	return errors.Is(err, wxpay.ErrTransport) || wxpay.IsRetryable(err) ||
+		errors.Is(err, context.DeadlineExceeded)
+}

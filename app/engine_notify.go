@@ -1,0 +1,297 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"saoma/payment/wxpay"
+)
+
+// ErrRejected marks a notification or callback the engine refused (bad
+// signature, another merchant, unknown order). It changes nothing; the
+// relay should not deliver it again.
+var ErrRejected = errors.New("rejected")
+
+// HandleNotification applies a payment notification delivered by the relay.
+// The engine verifies it itself — signature with the merchant key, appid,
+// mch_id, out_trade_no and total_fee — because the relay is not trusted.
+// It returns nil once the confirmation is durable, and also for a
+// notification that can never be applied (forged, another merchant's,
+// unknown order): it is logged and dropped, and changes nothing, so the
+// relay does not redeliver it forever. Only a storage failure returns an
+// error, so the relay delivers it again.
+func (e *Engine) HandleNotification(ctx context.Context, body []byte) error {
+	_, err := e.applyNotification(body)
+	if errors.Is(err, ErrRejected) {
+		e.log.Warn("notification dropped", "err", err)
+		return nil
+	}
+	return err
+}
+
+// applyNotification is HandleNotification reporting rejections as errors
+// wrapping ErrRejected.
+func (e *Engine) applyNotification(body []byte) (Order, error) {
+	n, err := wxpay.ParseNotification(body, e.cfg.APIKey)
+	if err != nil {
+		return Order{}, fmt.Errorf("%w: notification: %v", ErrRejected, err)
+	}
+	if n.AppID != e.cfg.AppID || n.MchID != e.cfg.MchID {
+		return Order{}, fmt.Errorf("%w: notification for appid %s mch_id %s, not ours", ErrRejected, n.AppID, n.MchID)
+	}
+	if n.ResultCode != "SUCCESS" {
+		return Order{}, fmt.Errorf("%w: notification for %s reports %s %s", ErrRejected, n.OutTradeNo, n.ErrCode, n.ErrCodeDes)
+	}
+	if _, err := e.cfg.Orders.Get(n.OutTradeNo); errors.Is(err, ErrNotFound) {
+		return Order{}, fmt.Errorf("%w: notification for unknown order %s", ErrRejected, n.OutTradeNo)
+	} else if err != nil {
+		return Order{}, err
+	}
+	o, _, err := e.confirm(Confirmation{OutTradeNo: n.OutTradeNo, TransactionID: n.TransactionID,
+		TotalFee: Fen(n.TotalFee), TimeEnd: n.TimeEnd, OpenID: n.OpenID, Source: SourceNotification})
+	return o, err
+}
+
+// confirm applies a verified confirmation in one transaction, then tells the
+// screens, wakes the order's watcher and prints the receipt of a new sale.
+func (e *Engine) confirm(c Confirmation) (Order, ConfirmOutcome, error) {
+	o, out, err := e.cfg.Orders.Confirm(c, e.clock.Now())
+	if err != nil {
+		return o, out, fmt.Errorf("confirm %s: %w", c.OutTradeNo, err)
+	}
+	switch out {
+	case Confirmed, ConfirmedAfterCancel:
+		e.log.Info("paid", "out_trade_no", o.OutTradeNo, "total", o.Total, "source", c.Source, "outcome", out)
+		e.printReceipt(o, false)
+	case AmountMismatch, ConflictingPayment:
+		e.log.Error("payment alert", "out_trade_no", o.OutTradeNo, "outcome", out, "reported", c.TotalFee, "total", o.Total)
+	}
+	if out.Changed() {
+		e.publishOrder(o, nil)
+	}
+	e.mu.Lock()
+	w := e.watchers[o.OutTradeNo]
+	e.mu.Unlock()
+	if w != nil && !o.State.Open() {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
+	}
+	return o, out, nil
+}
+
+// nativeCallbackBudget bounds the work for one mode-1 callback: WeChat
+// waits only a few seconds for the reply.
+const nativeCallbackBudget = 4 * time.Second
+
+// HandleNativeCallback answers a Native mode-1 callback forwarded by the
+// relay: the scanned product_id becomes a new order, its unified order's
+// prepay_id goes back in a signed reply. Anything wrong gives a signed FAIL
+// reply whose message WeChat shows the customer.
+func (e *Engine) HandleNativeCallback(ctx context.Context, body []byte) []byte {
+	ctx, cancel := context.WithTimeout(ctx, nativeCallbackBudget)
+	defer cancel()
+	fail := func(msg string, err error) []byte {
+		e.log.Warn("mode-1 callback refused", "err", err)
+		return wxpay.NativeCallbackFail(e.cfg.AppID, e.cfg.MchID, e.cfg.APIKey, msg)
+	}
+	cb, err := wxpay.ParseNativeCallback(body, e.cfg.APIKey)
+	if err != nil {
+		return fail("请求无效", err)
+	}
+	if cb.AppID != e.cfg.AppID || cb.MchID != e.cfg.MchID {
+		return fail("请求无效", fmt.Errorf("callback for appid %s mch_id %s", cb.AppID, cb.MchID))
+	}
+	e.mu.Lock()
+	ready := e.ready
+	e.mu.Unlock()
+	if !ready {
+		return fail("系统繁忙，请稍后再试", ErrNotReady)
+	}
+	p, err := e.cfg.Catalog.ProductByQRID(cb.ProductID)
+	if err != nil || !p.Active {
+		return fail("商品已下架", fmt.Errorf("product_id %q: %v", cb.ProductID, err))
+	}
+	now := e.clock.Now()
+	no, err := e.cfg.Orders.NextOutTradeNo(e.cfg.KioskID, now)
+	if err != nil {
+		return fail("系统繁忙，请稍后再试", err)
+	}
+	lines := []Line{{ProductID: p.ID, Name: p.Name, UnitPrice: p.Price, Qty: 1}}
+	o := Order{
+		OutTradeNo: no, KioskID: e.cfg.KioskID, Lines: lines, Total: p.Price,
+		Body: orderBody(e.cfg.Shop, lines), ProductID: cb.ProductID, Mode: 1,
+		State: StateCreated, CreatedAt: now,
+		TimeStart: now.Truncate(time.Second), TimeExpire: now.Truncate(time.Second).Add(e.cfg.QRLifetime),
+		NotifyURL: e.cfg.NotifyURL, PayerOpenID: cb.OpenID,
+	}
+	o.Note(SourceUnifiedOrder, now, "mode-1 scan of product "+cb.ProductID)
+	if err := e.cfg.Orders.Create(o); err != nil {
+		return fail("系统繁忙，请稍后再试", err)
+	}
+	o, err = e.place(ctx, no, cb.OpenID)
+	if err != nil || o.PrepayID == "" {
+		return fail("系统繁忙，请稍后再试", fmt.Errorf("unified order %s: %v", no, err))
+	}
+	return wxpay.NativeCallbackReply(e.cfg.AppID, e.cfg.MchID, e.cfg.APIKey, o.PrepayID)
+}
+
+// printReceipt queues an order's receipt. A printer failure is logged and
+// shown in the status; it never affects the sale.
+func (e *Engine) printReceipt(o Order, reprint bool) (string, error) {
+	if e.cfg.Printer == nil {
+		return "", errors.New("no printer configured")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	id, err := e.cfg.Printer.Print(ctx, Paper{Kind: PaperReceipt, Shop: e.cfg.Shop, KioskID: e.cfg.KioskID,
+		Order: o, QR: o.OutTradeNo, Reprint: reprint})
+	if err != nil {
+		e.log.Warn("receipt not printed", "out_trade_no", o.OutTradeNo, "err", err)
+		e.publish(Update{Err: fmt.Errorf("receipt for %s: %w", o.OutTradeNo, err)})
+	}
+	return id, err
+}
+
+// Reprint prints a paid order's receipt again, marked as a copy.
+func (e *Engine) Reprint(ctx context.Context, outTradeNo string) (string, error) {
+	o, err := e.cfg.Orders.Get(outTradeNo)
+	if err != nil {
+		return "", err
+	}
+	if !o.State.Paid() {
+		return "", fmt.Errorf("order %s: %w", outTradeNo, ErrNotPaid)
+	}
+	return e.printReceipt(o, true)
+}
+
+// PrintBill prints the payment QR on a slip for a customer who pays at the
+// table, with its expiry time.
+func (e *Engine) PrintBill(ctx context.Context, outTradeNo string) (string, error) {
+	o, err := e.cfg.Orders.Get(outTradeNo)
+	if err != nil {
+		return "", err
+	}
+	if o.State != StateAwaiting || o.CodeURL == "" {
+		return "", fmt.Errorf("order %s (%s): %w", outTradeNo, o.State, ErrNoQR)
+	}
+	if e.cfg.Printer == nil {
+		return "", errors.New("no printer configured")
+	}
+	return e.cfg.Printer.Print(ctx, Paper{Kind: PaperBill, Shop: e.cfg.Shop, KioskID: e.cfg.KioskID, Order: o, QR: o.CodeURL})
+}
+
+// RetryPrint sends failed print jobs again.
+func (e *Engine) RetryPrint(ctx context.Context) error {
+	if e.cfg.RetryPrints == nil {
+		return nil
+	}
+	err := e.cfg.RetryPrints(ctx)
+	e.publish(Update{})
+	return err
+}
+
+// PrintLabel prints a product's Native mode-1 QR label: the signed
+// bizpayurl shortened through WeChat's short-URL API so it scans well on
+// paper.
+func (e *Engine) PrintLabel(ctx context.Context, productID string) (string, error) {
+	p, err := e.cfg.Catalog.Product(productID)
+	if err != nil {
+		return "", err
+	}
+	if p.QRID == "" {
+		return "", fmt.Errorf("product %s has no QR id", productID)
+	}
+	long := wxpay.BizPayURL(e.cfg.AppID, e.cfg.MchID, e.cfg.APIKey, p.QRID, e.clock.Now())
+	short, err := e.cfg.Payments.ShortURL(ctx, long)
+	if err != nil {
+		return "", fmt.Errorf("short link for %s: %w", productID, err)
+	}
+	if e.cfg.Printer == nil {
+		return "", errors.New("no printer configured")
+	}
+	return e.cfg.Printer.Print(ctx, Paper{Kind: PaperLabel, Shop: e.cfg.Shop, KioskID: e.cfg.KioskID, Product: p, QR: short})
+}
+
+// Refund returns amount of a paid order to the payer. The refund is stored
+// (pending) before WeChat is asked, with an out_refund_no that makes a
+// repeated request refund only once.
+func (e *Engine) Refund(ctx context.Context, outTradeNo string, amount Fen, reason string) (Order, error) {
+	unlock := e.lock(outTradeNo)
+	defer unlock()
+	o, err := e.cfg.Orders.Get(outTradeNo)
+	if err != nil {
+		return o, err
+	}
+	if amount <= 0 || amount > o.Total-o.Refunded() {
+		return o, fmt.Errorf("refund %s of %s (refundable %s): %w", outTradeNo, amount, o.Total-o.Refunded(), ErrRefundTooLarge)
+	}
+	r := Refund{OutRefundNo: fmt.Sprintf("%s-R%d", outTradeNo, len(o.Refunds)+1), Amount: amount, Reason: reason}
+	o, err = e.cfg.Orders.Update(outTradeNo, func(o *Order) error { return o.AddRefund(r, e.clock.Now()) })
+	if err != nil {
+		return o, err
+	}
+	e.publishOrder(o, nil)
+	resp, err := e.cfg.Payments.Refund(ctx, &wxpay.RefundRequest{OutTradeNo: outTradeNo, TransactionID: o.TransactionID,
+		OutRefundNo: r.OutRefundNo, TotalFee: int64(o.Total), RefundFee: int64(amount), RefundDesc: truncate(reason, 80)})
+	state, refundID := RefundProcessing, ""
+	switch {
+	case err == nil:
+		refundID = resp.RefundID
+	case isTransient(err):
+		return o, fmt.Errorf("refund %s sent, answer unknown (it stays pending; try again): %w", r.OutRefundNo, err)
+	default:
+		state = RefundFailed
+	}
+	o2, uerr := e.cfg.Orders.Update(outTradeNo, func(o *Order) error {
+		return o.SetRefundState(r.OutRefundNo, refundID, state, e.clock.Now())
+	})
+	if uerr == nil {
+		o = o2
+		e.publishOrder(o, nil)
+	}
+	if err != nil {
+		return o, fmt.Errorf("refund %s: %w", r.OutRefundNo, err)
+	}
+	return o, uerr
+}
+
+// RefreshRefunds asks WeChat how an order's refunds went and records it.
+func (e *Engine) RefreshRefunds(ctx context.Context, outTradeNo string) (Order, error) {
+	q, err := e.cfg.Payments.RefundQuery(ctx, wxpay.RefundQueryRequest{OutTradeNo: outTradeNo})
+	if err != nil {
+		return Order{}, fmt.Errorf("refund query %s: %w", outTradeNo, err)
+	}
+	o, err := e.cfg.Orders.Update(outTradeNo, func(o *Order) error {
+		for _, ri := range q.Refunds {
+			st := RefundProcessing
+			switch ri.RefundStatus {
+			case "SUCCESS":
+				st = RefundSucceeded
+			case "REFUNDCLOSE":
+				st = RefundFailed
+			case "CHANGE":
+				st = RefundChange
+			}
+			if err := o.SetRefundState(ri.OutRefundNo, ri.RefundID, st, e.clock.Now()); err != nil {
+				o.Note(SourceRefund, e.clock.Now(), "WeChat reports unknown refund "+ri.OutRefundNo)
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		e.publishOrder(o, nil)
+	}
+	return o, err
+}
+
+func truncate(s string, n int) string {
+	for len(s) > n {
+		r := []rune(s)
+		s = string(r[:len(r)-1])
+	}
+	return s
+}

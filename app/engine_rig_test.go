@@ -1,0 +1,337 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"saoma/app"
+	"saoma/payment/wxpay"
+	"saoma/payment/wxsim"
+	"saoma/store"
+)
+
+// start is the rig's wall time: mid-morning in Shanghai.
+var start = time.Date(2026, 11, 22, 10, 0, 0, 0, wxpay.Shanghai())
+
+// spyClock is the engine's view of the shared manual clock: every After the
+// engine calls is reported on afters, so a test advances time only once the
+// engine is waiting — no sleeps, no races.
+type spyClock struct {
+	*wxsim.ManualClock
+	afters chan time.Duration
+}
+
+func (c spyClock) After(d time.Duration) <-chan time.Time {
+	ch := c.ManualClock.After(d)
+	select {
+	case c.afters <- d:
+	default:
+	}
+	return ch
+}
+
+// payments wraps the real client so a test can inject faults around real
+// calls to the simulator.
+type payments struct {
+	*wxpay.Client
+	mu           sync.Mutex
+	beforeUO     func(n int) error // called before each UnifiedOrder; non-nil error is returned after the real call
+	uoCalls      []wxpay.UnifiedOrderRequest
+	beforeClose  func()
+	queries      atomic.Int64
+	closeCalls   atomic.Int64
+	failQueries  atomic.Bool
+}
+
+func (p *payments) UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error) {
+	p.mu.Lock()
+	p.uoCalls = append(p.uoCalls, *r)
+	n := len(p.uoCalls)
+	hook := p.beforeUO
+	p.mu.Unlock()
+	resp, err := p.Client.UnifiedOrder(ctx, r)
+	if hook != nil {
+		if herr := hook(n); herr != nil {
+			return nil, herr
+		}
+	}
+	return resp, err
+}
+
+func (p *payments) OrderQuery(ctx context.Context, r wxpay.OrderQueryRequest) (*wxpay.OrderQueryResponse, error) {
+	p.queries.Add(1)
+	if p.failQueries.Load() {
+		return nil, wxpay.ErrTransport
+	}
+	return p.Client.OrderQuery(ctx, r)
+}
+
+func (p *payments) CloseOrder(ctx context.Context, no string) error {
+	p.closeCalls.Add(1)
+	if p.beforeClose != nil {
+		p.beforeClose()
+	}
+	return p.Client.CloseOrder(ctx, no)
+}
+
+// printerSpy records papers; fail makes Print fail.
+type printerSpy struct {
+	mu     sync.Mutex
+	papers []app.Paper
+	fail   atomic.Bool
+}
+
+func (p *printerSpy) Print(ctx context.Context, paper app.Paper) (string, error) {
+	if p.fail.Load() {
+		return "", errors.New("printer offline: connection refused")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.papers = append(p.papers, paper)
+	return "job", nil
+}
+
+func (p *printerSpy) count(kind app.PaperKind) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, x := range p.papers {
+		if x.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// notifyEndpoint is the kiosk's notify_url in tests: it plays the relay
+// and the relay client, handing the body to the engine. While down it
+// answers 503 and WeChat (the simulator) retries later.
+type notifyEndpoint struct {
+	srv    *httptest.Server
+	down   atomic.Bool
+	gate   chan struct{} // when non-nil, each delivery waits for a value
+	bodies chan []byte
+}
+
+type rig struct {
+	t       *testing.T
+	dir     string
+	clock   *wxsim.ManualClock
+	spy     spyClock
+	sim     *wxsim.Server
+	st      *store.Store
+	pay     *payments
+	prn     *printerSpy
+	eng     *app.Engine
+	notify  *notifyEndpoint
+	updates <-chan app.Update
+	ctx     context.Context
+	stop    context.CancelFunc
+	base    app.EngineConfig
+}
+
+type rigOpt func(*wxsim.Config, *app.EngineConfig)
+
+func newRig(t *testing.T, opts ...rigOpt) *rig {
+	t.Helper()
+	r := &rig{t: t, dir: t.TempDir(), clock: wxsim.NewManualClock(start), prn: &printerSpy{}}
+	r.spy = spyClock{ManualClock: r.clock, afters: make(chan time.Duration, 1024)}
+	r.notify = &notifyEndpoint{bodies: make(chan []byte, 64)}
+	r.notify.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if r.notify.down.Load() {
+			http.Error(w, "relay down", http.StatusServiceUnavailable)
+			return
+		}
+		select {
+		case r.notify.bodies <- body:
+		default:
+		}
+		if r.notify.gate != nil {
+			<-r.notify.gate
+		}
+		if err := r.eng.HandleNotification(req.Context(), body); err != nil {
+			w.Write(wxpay.NotifyReply(false, err.Error()))
+			return
+		}
+		w.Write(wxpay.NotifyReply(true, "OK"))
+	}))
+	t.Cleanup(r.notify.srv.Close)
+	simCfg := wxsim.Config{Clock: r.clock, InstantBills: true}
+	engCfg := app.EngineConfig{KioskID: "k1", Shop: "测试小店", NotifyURL: r.notify.srv.URL + "/wxpay/notify/k1"}
+	for _, o := range opts {
+		o(&simCfg, &engCfg)
+	}
+	sim, err := wxsim.Start(simCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	r.sim = sim
+	r.openStore()
+	client, err := wxpay.NewClient(sim.ClientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.pay = &payments{Client: client}
+	r.base = engCfg
+	r.startEngine()
+	return r
+}
+
+// startEngine builds an engine on the rig's store and starts it; a restart
+// test stops the old one first.
+func (r *rig) startEngine() {
+	r.t.Helper()
+	c := r.base
+	c.Orders, c.Catalog, c.Reports = r.st, r.st, r.st
+	c.Printer = r.prn
+	c.Payments = r.pay
+	c.AppID, c.MchID, c.APIKey = r.sim.AppID(), r.sim.MchID(), r.sim.Key()
+	c.Clock = r.spy
+	c.Flagged = func() (int, error) { f, err := r.st.Flagged(); return len(f), err }
+	eng, err := app.NewEngine(c)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.eng = eng
+	r.ctx, r.stop = context.WithCancel(context.Background())
+	ch, cancel := eng.Subscribe()
+	r.updates = ch
+	r.t.Cleanup(func() { r.stop(); cancel(); eng.Wait() })
+	if err := eng.Start(r.ctx); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// restart stops the engine and the ledger as a crash would leave them (no
+// further writes) and starts both again on the same file.
+func (r *rig) restart() {
+	r.t.Helper()
+	r.stop()
+	r.eng.Wait()
+	if err := r.st.Close(); err != nil {
+		r.t.Fatal(err)
+	}
+	r.openStore()
+	r.startEngine()
+}
+
+// waitFor reads updates until one shows order no in state s. The timeout
+// only turns a hang into a failure; nothing waits on it to make progress.
+func (r *rig) waitFor(no string, s app.State) app.Order {
+	r.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case u := <-r.updates:
+			if u.Order != nil && u.Order.OutTradeNo == no && u.Order.State == s {
+				return *u.Order
+			}
+		case <-timeout:
+			o, _ := r.st.Get(no)
+			r.t.Fatalf("order %s never reached %s; it is %s, events %+v", no, s, o.State, o.Events)
+		}
+	}
+}
+
+// advance waits until the engine is waiting on its clock, then moves the
+// shared clock by d.
+func (r *rig) advance(d time.Duration) {
+	r.t.Helper()
+	select {
+	case <-r.spy.afters:
+	case <-time.After(20 * time.Second):
+		r.t.Fatal("the engine never waited on its clock")
+	}
+	r.clock.Advance(d)
+}
+
+// charge sells two coffees and a croissant.
+func (r *rig) charge() app.Order {
+	r.t.Helper()
+	o, err := r.eng.Charge(r.ctx, cartLines())
+	if err != nil {
+		r.t.Fatalf("charge: %v", err)
+	}
+	return o
+}
+
+func cartLines() []app.Line {
+	return []app.Line{
+		{ProductID: "1001", Name: "美式咖啡", UnitPrice: 1800, Qty: 2},
+		{ProductID: "2001", Name: "牛角面包", UnitPrice: 1000, Qty: 1},
+	}
+}
+
+// scan is the customer paying the QR with WeChat.
+func (r *rig) scan(url string) *wxsim.ScanResult {
+	r.t.Helper()
+	res, err := r.sim.Scan(context.Background(), wxsim.ScanRequest{URL: url})
+	if err != nil {
+		r.t.Fatalf("scan: %v", err)
+	}
+	return res
+}
+
+func (r *rig) order(no string) app.Order {
+	r.t.Helper()
+	o, err := r.st.Get(no)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return o
+}
+
+// paidEvents counts the events that moved the order into a paid state.
+func paidEvents(o app.Order) int {
+	n := 0
+	for _, e := range o.Events {
+		if e.From != e.To && e.To.Paid() && !e.From.Paid() {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *rig) openStore() {
+	st, err := store.Open(filepath.Join(r.dir, "ledger.db"), store.Options{Now: r.clock.Now})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.st = st
+	r.t.Cleanup(func() { st.Close() })
+	for _, p := range app.DemoCatalog() {
+		if err := st.PutProduct(p); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}
+
+// advanceUntil moves the clock by step each time the engine waits on it,
+// until an update shows order no in state s.
+func (r *rig) advanceUntil(no string, s app.State, step time.Duration) app.Order {
+	r.t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case u := <-r.updates:
+			if u.Order != nil && u.Order.OutTradeNo == no && u.Order.State == s {
+				return *u.Order
+			}
+		case <-r.spy.afters:
+			r.clock.Advance(step)
+		case <-timeout:
+			o, _ := r.st.Get(no)
+			r.t.Fatalf("order %s never reached %s; it is %s, events %+v", no, s, o.State, o.Events)
+		}
+	}
+}

@@ -1,0 +1,508 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"saoma/app"
+	"saoma/payment/wxpay"
+	"saoma/payment/wxsim"
+)
+
+func TestChargeThenNotificationPays(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	if o.State != app.StateAwaiting || !strings.HasPrefix(o.CodeURL, "weixin://wxpay/bizpayurl") {
+		t.Fatalf("after charge: %s %q", o.State, o.CodeURL)
+	}
+	if o.Total != 4600 || o.TimeExpire.Sub(o.TimeStart) != 2*time.Hour {
+		t.Errorf("total %s, lifetime %s", o.Total, o.TimeExpire.Sub(o.TimeStart))
+	}
+	if cur, ok := r.eng.Current(); !ok || cur.OutTradeNo != o.OutTradeNo {
+		t.Errorf("current = %v %v", cur.OutTradeNo, ok)
+	}
+	res := r.scan(o.CodeURL)
+	paid := r.waitFor(o.OutTradeNo, app.StatePaid)
+	if paid.TransactionID != res.TransactionID || paid.PaidAt.IsZero() {
+		t.Errorf("paid order: tx %q (want %q), time_end %v", paid.TransactionID, res.TransactionID, paid.PaidAt)
+	}
+	if n := r.prn.count(app.PaperReceipt); n != 1 {
+		t.Errorf("%d receipts printed, want 1", n)
+	}
+	if _, err := r.eng.Charge(r.ctx, cartLines()); err != nil {
+		t.Errorf("next sale after paid: %v", err)
+	}
+}
+
+func TestNotificationBeforeUnifiedOrderReply(t *testing.T) {
+	r := newRig(t, func(sc *wxsim.Config, _ *app.EngineConfig) { sc.NotifyBeforeReply = true })
+	o, err := r.eng.Charge(r.ctx, cartLines())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The notification was applied while the unified order was in flight:
+	// the reply must not move a paid order back to awaiting.
+	got := r.order(o.OutTradeNo)
+	if got.State != app.StatePaid || paidEvents(got) != 1 {
+		t.Fatalf("state %s with %d paid events; events %+v", got.State, paidEvents(got), got.Events)
+	}
+	if got.CodeURL == "" {
+		t.Error("code_url of the late reply not recorded")
+	}
+	if n := r.prn.count(app.PaperReceipt); n != 1 {
+		t.Errorf("%d receipts, want 1", n)
+	}
+}
+
+func TestPollAndNotificationAtTheSameMoment(t *testing.T) {
+	r := newRig(t)
+	r.notify.gate = make(chan struct{})
+	o := r.charge()
+	r.scan(o.CodeURL)
+	body := <-r.notify.bodies // WeChat's notification is in flight, held at the gate
+	// The watcher's poll sees the payment first…
+	r.advanceUntil(o.OutTradeNo, app.StatePaid, 2*time.Second)
+	// …then the held notification and two more copies race each other.
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.eng.HandleNotification(context.Background(), body); err != nil {
+				t.Errorf("duplicate notification: %v", err)
+			}
+		}()
+	}
+	r.notify.gate <- struct{}{}
+	wg.Wait()
+	got := r.order(o.OutTradeNo)
+	if got.State != app.StatePaid || paidEvents(got) != 1 {
+		t.Fatalf("state %s, %d paid events", got.State, paidEvents(got))
+	}
+	if n := r.prn.count(app.PaperReceipt); n != 1 {
+		t.Errorf("%d receipts, want 1", n)
+	}
+}
+
+func TestRelayDownForTheWholeOrder(t *testing.T) {
+	r := newRig(t)
+	r.notify.down.Store(true)
+	r.eng.SetLink(false)
+	o := r.charge()
+	r.scan(o.CodeURL)
+	paid := r.advanceUntil(o.OutTradeNo, app.StatePaid, 2*time.Second)
+	last := paid.Events[len(paid.Events)-1]
+	if last.Source != app.SourceQuery {
+		t.Errorf("paid by %s, want query", last.Source)
+	}
+	if r.eng.Status().Link != app.LinkPolling {
+		t.Error("status shows the link up")
+	}
+}
+
+func TestSystemErrorThenSuccessReusesOrderAndParameters(t *testing.T) {
+	r := newRig(t)
+	// The first reply is lost after WeChat processed the order (a
+	// timeout), the second is SYSTEMERROR; the third gets through.
+	r.pay.beforeUO = func(n int) error {
+		switch n {
+		case 1:
+			return wxpay.ErrTransport
+		case 2:
+			return &wxpay.Error{ReturnCode: "SUCCESS", ErrCode: "SYSTEMERROR", ErrCodeDes: "系统错误"}
+		}
+		return nil
+	}
+	done := make(chan app.Order, 1)
+	go func() {
+		o, err := r.eng.Charge(r.ctx, cartLines())
+		if err != nil {
+			t.Errorf("charge: %v", err)
+		}
+		done <- o
+	}()
+	r.advance(time.Second) // first backoff
+	r.advance(time.Second) // second backoff
+	o := <-done
+	if o.State != app.StateAwaiting || o.CodeURL == "" {
+		t.Fatalf("after retries: %s %q", o.State, o.CodeURL)
+	}
+	r.pay.mu.Lock()
+	calls := append([]wxpay.UnifiedOrderRequest(nil), r.pay.uoCalls...)
+	r.pay.mu.Unlock()
+	if len(calls) != 3 {
+		t.Fatalf("%d unified orders, want 3", len(calls))
+	}
+	for i := 1; i < len(calls); i++ {
+		if !reflect.DeepEqual(calls[i], calls[0]) {
+			t.Errorf("attempt %d differs from the first:\n%+v\n%+v", i+1, calls[i], calls[0])
+		}
+	}
+}
+
+func TestUnifiedOrderGivesUpWithAClearRetryableError(t *testing.T) {
+	r := newRig(t, func(_ *wxsim.Config, ec *app.EngineConfig) { ec.Attempts = 2 })
+	r.pay.beforeUO = func(n int) error {
+		if n <= 2 {
+			return wxpay.ErrTransport
+		}
+		return nil
+	}
+	type result struct {
+		o   app.Order
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		o, err := r.eng.Charge(r.ctx, cartLines())
+		done <- result{o, err}
+	}()
+	r.advance(time.Second)
+	res := <-done
+	var ce *app.ChargeError
+	if !errors.As(res.err, &ce) || ce.OutTradeNo == "" {
+		t.Fatalf("err = %v, want *ChargeError", res.err)
+	}
+	if got := r.order(ce.OutTradeNo); got.State != app.StateCreated {
+		t.Fatalf("failed order is %s, want created (durable, retryable)", got.State)
+	}
+	o, err := r.eng.Retry(r.ctx, ce.OutTradeNo)
+	if err != nil || o.State != app.StateAwaiting {
+		t.Fatalf("retry: %s %v", o.State, err)
+	}
+}
+
+func TestCancelInsideFiveMinutesClosesWhenAllowed(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	c, err := r.eng.Cancel(r.ctx, o.OutTradeNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State != app.StateCancelPending {
+		t.Fatalf("after cancel: %s, want cancel_pending (QR off the screen)", c.State)
+	}
+	if n := r.pay.closeCalls.Load(); n != 0 {
+		t.Errorf("closeorder called %d times inside WeChat's 5 minutes", n)
+	}
+	closed := r.advanceUntil(o.OutTradeNo, app.StateClosed, 30*time.Second)
+	if at := closed.Events[len(closed.Events)-1].At; at.Before(closed.TimeStart.Add(5 * time.Minute)) {
+		t.Errorf("closed at %v, inside WeChat's 5 minutes from %v", at, closed.TimeStart)
+	}
+	if so, ok := r.sim.Order(o.OutTradeNo); !ok || so.State != wxsim.StateClosed {
+		t.Errorf("simulator order: %+v", so)
+	}
+}
+
+func TestCloseOrderAnsweredOrderPaid(t *testing.T) {
+	r := newRig(t)
+	r.notify.down.Store(true)
+	o := r.charge()
+	r.clock.Advance(6 * time.Minute) // past the close rule
+	// The customer pays between the engine's query and its close.
+	r.pay.beforeClose = func() { r.scan(o.CodeURL) }
+	got, err := r.eng.Cancel(r.ctx, o.OutTradeNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != app.StatePaidAfterCancel || got.Flag != app.FlagPaidAfterCancel || got.TransactionID == "" {
+		t.Fatalf("after ORDERPAID: %s flag %q tx %q", got.State, got.Flag, got.TransactionID)
+	}
+	if r.eng.Status().Flagged != 1 {
+		t.Errorf("status flagged = %d", r.eng.Status().Flagged)
+	}
+}
+
+func TestPaymentAfterCancelIsRecordedAndFlagged(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	if _, err := r.eng.Cancel(r.ctx, o.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	r.scan(o.CodeURL) // the customer had already scanned and pays anyway
+	got := r.waitFor(o.OutTradeNo, app.StatePaidAfterCancel)
+	if got.Flag != app.FlagPaidAfterCancel {
+		t.Errorf("flag %q", got.Flag)
+	}
+	if n := r.prn.count(app.PaperReceipt); n != 1 {
+		t.Errorf("%d receipts for money received, want 1", n)
+	}
+}
+
+func TestTwoHourExpiry(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	got := r.advanceUntil(o.OutTradeNo, app.StateExpired, 10*time.Minute)
+	if got.TransactionID != "" {
+		t.Error("expired order has a transaction")
+	}
+	if !r.clock.Now().After(o.TimeExpire.Add(-time.Second)) {
+		t.Errorf("expired at %v, before time_expire %v", r.clock.Now(), o.TimeExpire)
+	}
+	if _, err := r.eng.RefreshQR(r.ctx, o.OutTradeNo); err != nil {
+		t.Fatalf("refresh after expiry: %v", err)
+	}
+	cur, ok := r.eng.Current()
+	if !ok || cur.OutTradeNo == o.OutTradeNo || cur.Total != o.Total || cur.State != app.StateAwaiting {
+		t.Errorf("refresh gave %s %s %s", cur.OutTradeNo, cur.Total, cur.State)
+	}
+}
+
+func TestRefreshQRReentersWithIdenticalParameters(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	got, err := r.eng.RefreshQR(r.ctx, o.OutTradeNo)
+	if err != nil || got.OutTradeNo != o.OutTradeNo || got.CodeURL == "" {
+		t.Fatalf("refresh: %v %s", err, got.OutTradeNo)
+	}
+	r.pay.mu.Lock()
+	defer r.pay.mu.Unlock()
+	if len(r.pay.uoCalls) != 2 || !reflect.DeepEqual(r.pay.uoCalls[0], r.pay.uoCalls[1]) {
+		t.Errorf("re-entry differs: %+v", r.pay.uoCalls)
+	}
+}
+
+func TestRestartWhileWaiting(t *testing.T) {
+	t.Run("paid while down", func(t *testing.T) {
+		r := newRig(t)
+		r.notify.down.Store(true)
+		o := r.charge()
+		r.restart()
+		r.scan(o.CodeURL)
+		r.restart() // the kiosk was off when the customer paid
+		if got := r.order(o.OutTradeNo); got.State != app.StatePaid {
+			t.Fatalf("after restart: %s", got.State)
+		}
+	})
+	t.Run("still payable resumes", func(t *testing.T) {
+		r := newRig(t)
+		o := r.charge()
+		r.restart()
+		cur, ok := r.eng.Current()
+		if !ok || cur.OutTradeNo != o.OutTradeNo || cur.State != app.StateAwaiting {
+			t.Fatalf("current after restart: %v %s", ok, cur.State)
+		}
+		r.scan(o.CodeURL)
+		r.waitFor(o.OutTradeNo, app.StatePaid)
+	})
+	t.Run("older open orders are closed", func(t *testing.T) {
+		r := newRig(t)
+		first := r.charge()
+		r.eng.Done(first.OutTradeNo) // left open: e.g. the screen was abandoned
+		second := r.charge()
+		r.clock.Advance(6 * time.Minute)
+		r.restart()
+		if got := r.order(first.OutTradeNo); got.State != app.StateClosed {
+			t.Errorf("older order: %s, want closed", got.State)
+		}
+		if cur, _ := r.eng.Current(); cur.OutTradeNo != second.OutTradeNo {
+			t.Errorf("current = %s, want the newest %s", cur.OutTradeNo, second.OutTradeNo)
+		}
+	})
+}
+
+func TestStartWaitsForWeChatBeforeTakingSales(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	r.stop()
+	r.eng.Wait()
+	r.st.Close()
+	r.openStore()
+	r.pay.failQueries.Store(true)
+	c := r.base
+	c.Orders, c.Catalog, c.Reports, c.Printer, c.Payments = r.st, r.st, r.st, r.prn, r.pay
+	c.AppID, c.MchID, c.APIKey, c.Clock = r.sim.AppID(), r.sim.MchID(), r.sim.Key(), r.spy
+	eng, err := app.NewEngine(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); eng.Wait() }()
+	started := make(chan error, 1)
+	go func() { started <- eng.Start(ctx) }()
+	r.advance(time.Second) // WeChat unreachable: Start backs off
+	if _, err := eng.Charge(ctx, cartLines()); !errors.Is(err, app.ErrNotReady) {
+		t.Fatalf("charge while settling: %v, want ErrNotReady", err)
+	}
+	r.pay.failQueries.Store(false)
+	r.clock.Advance(2 * time.Second)
+	if err := <-started; err != nil {
+		t.Fatal(err)
+	}
+	if !eng.Status().Ready {
+		t.Error("not ready after settling")
+	}
+	if cur, ok := eng.Current(); !ok || cur.OutTradeNo != o.OutTradeNo {
+		t.Error("the open order was not resumed")
+	}
+}
+
+func TestForgedNotificationsChangeNothing(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	before := r.order(o.OutTradeNo)
+	valid := func(edit func(p wxpay.Params)) wxpay.Params {
+		p := wxpay.Params{
+			"return_code": "SUCCESS", "result_code": "SUCCESS", "appid": r.sim.AppID(), "mch_id": r.sim.MchID(),
+			"nonce_str": "abc123", "openid": "oFake", "is_subscribe": "N", "trade_type": "NATIVE", "bank_type": "CMC",
+			"total_fee": "4600", "cash_fee": "4600", "fee_type": "CNY", "transaction_id": "4200000000000000000000000001",
+			"out_trade_no": o.OutTradeNo, "time_end": "20261122100500",
+		}
+		edit(p)
+		return p
+	}
+	signed := func(p wxpay.Params, key string) []byte {
+		p["sign"] = p.Sign(key, wxpay.SignMD5)
+		return p.EncodeXML()
+	}
+	otherKey := strings.Repeat("x", 32)
+	cases := []struct {
+		name string
+		body []byte
+	}{
+		{"bad signature", signed(valid(func(wxpay.Params) {}), otherKey)},
+		{"tampered amount after signing", func() []byte {
+			p := valid(func(wxpay.Params) {})
+			p["sign"] = p.Sign(r.sim.Key(), wxpay.SignMD5)
+			p["total_fee"] = "1"
+			return p.EncodeXML()
+		}()},
+		{"other merchant", signed(valid(func(p wxpay.Params) { p["mch_id"] = "1900000999"; p["appid"] = "wx1111111111111111" }), otherKey)},
+		{"other merchant signed with our key", signed(valid(func(p wxpay.Params) { p["mch_id"] = "1900000999" }), r.sim.Key())},
+		{"unknown order", signed(valid(func(p wxpay.Params) { p["out_trade_no"] = "NOPE123" }), r.sim.Key())},
+		{"payment failed", signed(valid(func(p wxpay.Params) { p["result_code"] = "FAIL"; p["err_code"] = "NOTENOUGH" }), r.sim.Key())},
+		{"doctype", []byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><a>&e;</a></xml>`)},
+		{"malformed", []byte("<xml><return_code>SUCCESS</return_code>")},
+		{"oversized", []byte("<xml><a>" + strings.Repeat("a", 1<<20) + "</a></xml>")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := r.eng.HandleNotification(context.Background(), c.body); err != nil {
+				t.Errorf("HandleNotification = %v; a bad notification must be dropped (nil) so the relay stops redelivering", err)
+			}
+			after := r.order(o.OutTradeNo)
+			if after.State != before.State || after.TransactionID != "" || len(after.Events) != len(before.Events) || after.Flag != "" {
+				t.Errorf("order changed: %s tx %q flag %q, %d events (was %d)", after.State, after.TransactionID, after.Flag, len(after.Events), len(before.Events))
+			}
+		})
+	}
+}
+
+func TestMode1CallbackEndToEnd(t *testing.T) {
+	var r *rig
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body := make([]byte, 0, 1024)
+		buf := make([]byte, 1024)
+		for {
+			n, err := req.Body.Read(buf)
+			body = append(body, buf[:n]...)
+			if err != nil {
+				break
+			}
+		}
+		w.Write(r.eng.HandleNativeCallback(req.Context(), body))
+	}))
+	defer cb.Close()
+	r = newRig(t, func(sc *wxsim.Config, _ *app.EngineConfig) { sc.CallbackURL = cb.URL })
+	url := wxpay.BizPayURL(r.sim.AppID(), r.sim.MchID(), r.sim.Key(), "P1003", r.clock.Now())
+	res := r.scan(url)
+	paid := r.waitFor(res.OutTradeNo, app.StatePaid)
+	if paid.Mode != 1 || paid.Total != 1500 || len(paid.Lines) != 1 || paid.Lines[0].Name != "珍珠奶茶" {
+		t.Errorf("mode-1 order: mode %d total %s lines %+v", paid.Mode, paid.Total, paid.Lines)
+	}
+	// An unknown product is refused with a message for the customer.
+	bad := wxpay.BizPayURL(r.sim.AppID(), r.sim.MchID(), r.sim.Key(), "P9999", r.clock.Now())
+	if _, err := r.sim.Scan(context.Background(), wxsim.ScanRequest{URL: bad}); err == nil {
+		t.Error("scan of an unknown product's QR succeeded")
+	}
+}
+
+func TestPrinterFailureNeverBlocksTheSale(t *testing.T) {
+	r := newRig(t)
+	r.prn.fail.Store(true)
+	o := r.charge()
+	r.scan(o.CodeURL)
+	r.waitFor(o.OutTradeNo, app.StatePaid)
+	r.prn.fail.Store(false)
+	if _, err := r.eng.Reprint(r.ctx, o.OutTradeNo); err != nil {
+		t.Fatalf("reprint: %v", err)
+	}
+	if n := r.prn.count(app.PaperReceipt); n != 1 {
+		t.Errorf("%d receipts after reprint, want 1", n)
+	}
+	if _, err := r.eng.Charge(r.ctx, cartLines()); err != nil {
+		t.Errorf("next sale: %v", err)
+	}
+}
+
+func TestPrintBillAndLabel(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	if _, err := r.eng.PrintBill(r.ctx, o.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.eng.PrintLabel(r.ctx, "1001"); err != nil {
+		t.Fatal(err)
+	}
+	r.prn.mu.Lock()
+	defer r.prn.mu.Unlock()
+	if len(r.prn.papers) != 2 || r.prn.papers[0].QR != o.CodeURL || !strings.HasPrefix(r.prn.papers[1].QR, "weixin://wxpay/s/") {
+		t.Errorf("papers: %+v", r.prn.papers)
+	}
+}
+
+func TestRefund(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	r.scan(o.CodeURL)
+	r.waitFor(o.OutTradeNo, app.StatePaid)
+	got, err := r.eng.Refund(r.ctx, o.OutTradeNo, 1000, "少一杯")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != app.StatePartiallyRefunded || got.Refunded() != 1000 {
+		t.Fatalf("after refund: %s %s", got.State, got.Refunded())
+	}
+	if _, err := r.eng.Refund(r.ctx, o.OutTradeNo, 3601, ""); !errors.Is(err, app.ErrRefundTooLarge) {
+		t.Errorf("over-refund: %v", err)
+	}
+	r.sim.SettleRefunds()
+	got, err = r.eng.RefreshRefunds(r.ctx, o.OutTradeNo)
+	if err != nil || got.Refunds[0].State != app.RefundSucceeded {
+		t.Errorf("refresh refunds: %v %+v", err, got.Refunds)
+	}
+}
+
+func TestChargeRefusesBadCarts(t *testing.T) {
+	r := newRig(t)
+	cases := []struct {
+		name  string
+		lines []app.Line
+		want  error
+	}{
+		{"empty", nil, app.ErrEmptyCart},
+		{"zero qty", []app.Line{{ProductID: "1", Name: "a", UnitPrice: 100, Qty: 0}}, app.ErrBadAmount},
+		{"negative price", []app.Line{{ProductID: "1", Name: "a", UnitPrice: -100, Qty: 1}}, app.ErrBadAmount},
+		{"over WeChat's maximum", []app.Line{{ProductID: "1", Name: "a", UnitPrice: 1 << 30, Qty: 3}}, app.ErrBadAmount},
+	}
+	for _, c := range cases {
+		if _, err := r.eng.Charge(r.ctx, c.lines); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
+		}
+	}
+	o := r.charge()
+	if _, err := r.eng.Charge(r.ctx, cartLines()); !errors.Is(err, app.ErrBusy) {
+		t.Errorf("second charge while %s waits: %v", o.OutTradeNo, err)
+	}
+	open, _ := r.st.OpenOrders()
+	if len(open) != 1 {
+		t.Errorf("%d open orders, want 1", len(open))
+	}
+}
