@@ -42,13 +42,13 @@ func (c spyClock) After(d time.Duration) <-chan time.Time {
 // calls to the simulator.
 type payments struct {
 	*wxpay.Client
-	mu           sync.Mutex
-	beforeUO     func(n int) error // called before each UnifiedOrder; non-nil error is returned after the real call
-	uoCalls      []wxpay.UnifiedOrderRequest
-	beforeClose  func()
-	queries      atomic.Int64
-	closeCalls   atomic.Int64
-	failQueries  atomic.Bool
+	mu          sync.Mutex
+	beforeUO    func(n int) error // called before each UnifiedOrder; non-nil error is returned after the real call
+	uoCalls     []wxpay.UnifiedOrderRequest
+	beforeClose func()
+	queries     atomic.Int64
+	closeCalls  atomic.Int64
+	failQueries atomic.Bool
 }
 
 func (p *payments) UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error) {
