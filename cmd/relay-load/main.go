@@ -1,0 +1,590 @@
+// Command relay-load measures saoma-relay against the performance targets
+// of issue 6, with the relay as its own process on loopback:
+//
+//   - conns: N kiosks connected at once (default 10,000), relay RSS < 150 MB;
+//
+//   - idle: an idle kiosk's notification-to-delivery latency, p99 < 5 ms
+//     (measured while the N kiosks stay connected);
+//
+//   - throughput: 2,000 notifications/s accepted durably (every SUCCESS
+//     after its fsync'd commit) with delivery p99 < 50 ms.
+//
+//     go run ./cmd/relay-load                        # everything, about a minute
+//     go run ./cmd/relay-load -conns 2000 -duration 5s
+//
+// It builds cmd/saoma-relay (or runs -relay-bin), starts it on 127.0.0.1
+// with a throwaway data directory and kiosks file, drives it over loopback
+// only, prints the figures and stops the relay. It never contacts another
+// host.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"saoma/payment/relay"
+	"saoma/payment/wxpay"
+	"saoma/payment/wxsim"
+)
+
+// Targets of issue 6.
+const (
+	targetRSSMB       = 150
+	targetRate        = 2000
+	targetBusyP99     = 50 * time.Millisecond
+	targetIdleP99     = 5 * time.Millisecond
+	connectTimeout    = 3 * time.Minute
+	deliveryDrainTime = 30 * time.Second
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "relay-load:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command's flags.
+type options struct {
+	relayBin    string
+	conns       int
+	busy        int
+	rate        int
+	duration    time.Duration
+	idleSamples int
+	workers     int
+	phases      string
+	keep        bool
+	settle      time.Duration
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("relay-load", flag.ContinueOnError)
+	var o options
+	fs.StringVar(&o.relayBin, "relay-bin", "", "saoma-relay binary (default: build ./cmd/saoma-relay into a temp dir)")
+	fs.IntVar(&o.conns, "conns", 10000, "kiosks connected at once")
+	fs.IntVar(&o.busy, "busy-kiosks", 100, "kiosks receiving the throughput load (among -conns)")
+	fs.IntVar(&o.rate, "rate", targetRate, "notifications per second in the throughput phase")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of the throughput phase")
+	fs.IntVar(&o.idleSamples, "idle-samples", 300, "notifications sent one at a time in the idle phase")
+	fs.IntVar(&o.workers, "workers", 256, "concurrent WeChat connections in the throughput phase")
+	fs.StringVar(&o.phases, "phases", "conns,idle,throughput", "phases to run, comma-separated")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temp directory (relay data, kiosks file)")
+	fs.DurationVar(&o.settle, "settle", 30*time.Second, "how long the connected kiosks idle (pings included) before RSS is read")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	o.conns = max(o.conns, 1)
+	o.busy = min(max(o.busy, 1), o.conns)
+	raiseFileLimit(out)
+
+	dir, err := os.MkdirTemp("", "relay-load-")
+	if err != nil {
+		return err
+	}
+	if !o.keep {
+		defer os.RemoveAll(dir)
+	}
+	if o.relayBin == "" {
+		o.relayBin = filepath.Join(dir, "saoma-relay")
+		fmt.Fprintln(out, "building saoma-relay …")
+		b := exec.Command("go", "build", "-o", o.relayBin, "saoma/cmd/saoma-relay")
+		b.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if msg, err := b.CombinedOutput(); err != nil {
+			return fmt.Errorf("build relay: %v\n%s", err, msg)
+		}
+	}
+	tokens, err := writeKiosks(filepath.Join(dir, "kiosks.toml"), o.conns)
+	if err != nil {
+		return err
+	}
+	rp, err := startRelay(o.relayBin, dir)
+	if err != nil {
+		return err
+	}
+	defer rp.stop()
+	fmt.Fprintf(out, "relay pid %d at %s; %d kiosks configured\n", rp.cmd.Process.Pid, rp.base, o.conns)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fleet := newFleet(rp.base, tokens)
+	defer fleet.stop()
+	var report []string
+	phases := strings.Split(o.phases, ",")
+
+	// All phases need connected kiosks; conns measures them.
+	n := o.busy
+	if slices.Contains(phases, "conns") {
+		n = o.conns
+	}
+	start := time.Now()
+	if err := fleet.connect(ctx, n, connectTimeout); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%d kiosks connected in %v\n", n, time.Since(start).Round(time.Millisecond))
+	if slices.Contains(phases, "conns") {
+		time.Sleep(o.settle) // steady state: pings exchanged, GC and scavenger settled
+		connected, _ := rp.metric("saoma_relay_kiosks_connected")
+		rss, hwm := rp.memory()
+		verdict := pass(rss < targetRSSMB<<20)
+		report = append(report, fmt.Sprintf("conns       %d kiosks connected (relay reports %s), after %v idle: RSS %.1f MB (peak %.1f MB), target < %d MB: %s",
+			n, connected, o.settle, mb(rss), mb(hwm), targetRSSMB, verdict))
+		fmt.Fprintln(out, report[len(report)-1])
+	}
+	if slices.Contains(phases, "idle") {
+		r, err := idlePhase(rp.base, fleet, o.idleSamples)
+		if err != nil {
+			return err
+		}
+		report = append(report, fmt.Sprintf("idle        %d notifications one at a time, %d kiosks connected: delivery p50 %v p99 %v max %v (WeChat answered p99 %v), target p99 < %v: %s",
+			o.idleSamples, n, r.p(50), r.p(99), r.p(100), r.http.p(99), targetIdleP99, pass(r.p(99) < targetIdleP99)))
+		fmt.Fprintln(out, report[len(report)-1])
+	}
+	if slices.Contains(phases, "throughput") {
+		r, err := throughputPhase(rp.base, fleet, o)
+		if err != nil {
+			return err
+		}
+		rss, hwm := rp.memory()
+		ok := r.rate >= float64(o.rate)*0.98 && r.failed == 0 && r.lost == 0 && r.p(99) < targetBusyP99
+		report = append(report, fmt.Sprintf("throughput  %d notifications to %d kiosks at %d/s for %v: accepted %.0f/s durably, %d failed, %d lost; delivery p50 %v p99 %v max %v; WeChat answered p50 %v p99 %v; relay RSS %.1f MB (peak %.1f MB); target %d/s with p99 < %v: %s",
+			r.sent, o.busy, o.rate, o.duration, r.rate, r.failed, r.lost, r.p(50), r.p(99), r.p(100), r.http.p(50), r.http.p(99), mb(rss), mb(hwm), o.rate, targetBusyP99, pass(ok)))
+		fmt.Fprintln(out, report[len(report)-1])
+	}
+	commits, _ := rp.metric("saoma_relay_commits_total")
+	accepted, _ := rp.metric("saoma_relay_notifications_accepted_total")
+	fmt.Fprintf(out, "\nsummary (relay: %s notifications accepted in %s group commits)\n", accepted, commits)
+	for _, l := range report {
+		fmt.Fprintln(out, "  "+l)
+	}
+	return nil
+}
+
+func pass(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "MISS"
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// raiseFileLimit lifts RLIMIT_NOFILE to its hard limit: 10,000 sockets need
+// more than the usual 1,024.
+func raiseFileLimit(out io.Writer) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return
+	}
+	lim.Cur = lim.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		fmt.Fprintf(out, "cannot raise the open-file limit: %v\n", err)
+	}
+}
+
+// writeKiosks writes a kiosks file of n kiosks for the demo merchant (the
+// relay verifies every signature, the expensive path) and returns their
+// tokens.
+func writeKiosks(path string, n int) ([]string, error) {
+	var b strings.Builder
+	tokens := make([]string, n)
+	for i := range n {
+		tokens[i] = fmt.Sprintf("load-token-%06d-%s", i, wxpay.NonceStr())
+		fmt.Fprintf(&b, "[[kiosk]]\nid = %q\ntoken_hash = %q\nappid = %q\nmch_id = %q\nkey = %q\n\n",
+			kioskID(i), relay.HashToken(tokens[i]), wxsim.DemoAppID, wxsim.DemoMchID, wxsim.DemoKey)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return nil, fmt.Errorf("write kiosks file: %w", err)
+	}
+	return tokens, nil
+}
+
+func kioskID(i int) string { return fmt.Sprintf("k%06d", i) }
+
+// relayProc is the relay under test.
+type relayProc struct {
+	cmd    *exec.Cmd
+	base   string
+	exited chan error
+	client *http.Client
+}
+
+// startRelay runs the relay on 127.0.0.1:0 and waits for its address.
+func startRelay(bin, dir string) (*relayProc, error) {
+	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-data", filepath.Join(dir, "data"),
+		"-kiosks", filepath.Join(dir, "kiosks.toml"), "-log-level", "error")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start relay: %w", err)
+	}
+	rp := &relayProc{cmd: cmd, exited: make(chan error, 1)}
+	go func() { rp.exited <- cmd.Wait() }()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(time.Minute)
+	for rp.base == "" {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				return nil, errors.New("relay exited before listening")
+			}
+			rp.base, _ = strings.CutPrefix(l, "listening on ")
+		case <-timeout:
+			_ = cmd.Process.Kill()
+			return nil, errors.New("relay did not start within a minute")
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	u, err := url.Parse(rp.base)
+	if err != nil || !isLoopback(u.Hostname()) {
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("relay address %q is not loopback; refusing to load it", rp.base)
+	}
+	rp.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}, Timeout: 30 * time.Second}
+	return rp, nil
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// stop ends the relay with SIGTERM (SIGKILL after 30 s).
+func (rp *relayProc) stop() {
+	_ = rp.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-rp.exited:
+	case <-time.After(30 * time.Second):
+		_ = rp.cmd.Process.Kill()
+		<-rp.exited
+	}
+}
+
+// memory returns the relay's resident set size and its peak, in bytes.
+func (rp *relayProc) memory() (rss, hwm int64) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", rp.cmd.Process.Pid))
+	if err != nil {
+		return -1, -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb << 10
+		case "VmHWM:":
+			hwm = kb << 10
+		}
+	}
+	return rss, hwm
+}
+
+// metric reads one unlabelled sample from /metrics.
+func (rp *relayProc) metric(name string) (string, error) {
+	resp, err := rp.client.Get(rp.base + "/metrics")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, name+" "); ok {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("no metric %s", name)
+}
+
+// fleet is the simulated kiosks: relay.Client instances in this process.
+type fleet struct {
+	base   string
+	tokens []string
+	up     atomic.Int64
+	upCh   chan struct{}
+	// deliveries receives "kioskIndex out_trade_no" with the arrival time.
+	deliveries chan delivery
+	cancels    []context.CancelFunc
+	wg         sync.WaitGroup
+}
+
+// delivery is one notification a simulated kiosk received.
+type delivery struct {
+	outTradeNo string
+	at         time.Time
+}
+
+func newFleet(base string, tokens []string) *fleet {
+	return &fleet{base: base, tokens: tokens, upCh: make(chan struct{}, 1), deliveries: make(chan delivery, 1<<16)}
+}
+
+// connect starts n clients and waits until all report the link up.
+func (f *fleet) connect(ctx context.Context, n int, timeout time.Duration) error {
+	quiet := slog.New(slog.DiscardHandler)
+	for i := range n {
+		c, err := relay.NewClient(relay.ClientConfig{
+			URL:   f.base,
+			Token: f.tokens[i],
+			// The random initial delay (below MinBackoff) spreads the
+			// fleet's first dials over a few seconds, as in a real restart.
+			MinBackoff: 3 * time.Second,
+			MaxBackoff: 10 * time.Second,
+			Logger:     quiet,
+			OnNotification: func(_ context.Context, body []byte) error {
+				at := time.Now()
+				f.deliveries <- delivery{outTradeNo: field(body, "out_trade_no"), at: at}
+				return nil
+			},
+			OnLink: func(up bool) {
+				if up && f.up.Add(1) == int64(n) {
+					f.upCh <- struct{}{}
+				} else if !up {
+					f.up.Add(-1)
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		f.cancels = append(f.cancels, cancel)
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			_ = c.Run(cctx)
+		}()
+	}
+	select {
+	case <-f.upCh:
+		return nil
+	case <-time.After(timeout):
+		return fmt.Errorf("only %d of %d kiosks connected within %v", f.up.Load(), n, timeout)
+	}
+}
+
+func (f *fleet) stop() {
+	for _, c := range f.cancels {
+		c()
+	}
+	f.wg.Wait()
+}
+
+// field extracts one field of a flat WeChat XML body.
+func field(body []byte, name string) string {
+	p, err := wxpay.ParseXML(body)
+	if err != nil {
+		return ""
+	}
+	return p.Get(name)
+}
+
+// notification is a signed payment notification for order prefix+i;
+// code keeps the transaction ids of different phases apart.
+func notification(prefix string, code, i int) []byte {
+	p := wxpay.Params{
+		"return_code": "SUCCESS", "appid": wxsim.DemoAppID, "mch_id": wxsim.DemoMchID,
+		"nonce_str": wxpay.NonceStr(), "result_code": "SUCCESS", "out_trade_no": fmt.Sprintf("%s%d", prefix, i),
+		"transaction_id": fmt.Sprintf("42%02d%024d", code, i),
+		"openid":         "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "trade_type": "NATIVE", "bank_type": "CMC",
+		"total_fee": "1250", "cash_fee": "1250", "fee_type": "CNY", "time_end": wxpay.FormatTime(time.Now()),
+	}
+	p["sign"] = p.Sign(wxsim.DemoKey, wxpay.SignMD5)
+	return p.EncodeXML()
+}
+
+// latencies is a sample of durations.
+type latencies []time.Duration
+
+// p returns the q-th percentile (0–100), rounded for display.
+func (l latencies) p(q float64) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	s := slices.Clone(l)
+	slices.Sort(s)
+	i := int(q / 100 * float64(len(s)-1))
+	return s[i].Round(10 * time.Microsecond)
+}
+
+// result is one phase's measurements.
+type result struct {
+	latencies           // WeChat's POST start → the kiosk's handler
+	http      latencies // WeChat's POST start → SUCCESS answer
+	sent      int
+	failed    int
+	lost      int
+	rate      float64 // SUCCESS answers per second while sending
+}
+
+// postNotify posts one notification and reports whether it was answered
+// SUCCESS.
+func postNotify(c *http.Client, base, kiosk string, body []byte) error {
+	resp, err := c.Post(base+"/wxpay/notify/"+kiosk, "text/xml", strings.NewReader(string(body)))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	reply, _ := io.ReadAll(resp.Body)
+	if ok, _, _ := wxpay.ParseNotifyReply(reply); !ok || resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %d %s", resp.StatusCode, reply)
+	}
+	return nil
+}
+
+// idlePhase sends notifications to one kiosk one at a time, waiting for
+// each delivery, with a pause between them: the latency of a quiet relay.
+func idlePhase(base string, f *fleet, samples int) (*result, error) {
+	c := &http.Client{Timeout: 10 * time.Second}
+	r := &result{}
+	for i := range samples {
+		body := notification("I", 1, i)
+		start := time.Now()
+		if err := postNotify(c, base, kioskID(0), body); err != nil {
+			return nil, fmt.Errorf("idle notification %d: %w", i, err)
+		}
+		r.http = append(r.http, time.Since(start))
+		want := fmt.Sprintf("I%d", i)
+		for {
+			select {
+			case d := <-f.deliveries:
+				if d.outTradeNo != want {
+					continue // a late duplicate
+				}
+				r.latencies = append(r.latencies, d.at.Sub(start))
+			case <-time.After(10 * time.Second):
+				return nil, fmt.Errorf("idle notification %d never delivered", i)
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // idle: nothing else in flight
+	}
+	r.sent = samples
+	return r, nil
+}
+
+// throughputPhase sends o.rate notifications per second for o.duration to
+// o.busy kiosks (open loop: a schedule, not a closed loop waiting for
+// answers) through o.workers concurrent connections, then waits for every
+// delivery.
+func throughputPhase(base string, f *fleet, o options) (*result, error) {
+	total := int(float64(o.rate) * o.duration.Seconds())
+	bodies := make([][]byte, total)
+	for i := range bodies {
+		bodies[i] = notification("T", 2, i)
+	}
+	sentAt := make([]time.Time, total)
+	answered := make([]time.Duration, total)
+	okAt := make([]bool, total)
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.workers, MaxConnsPerHost: o.workers}, Timeout: 30 * time.Second}
+	jobs := make(chan int, total)
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	for range o.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				start := time.Now()
+				sentAt[i] = start
+				if err := postNotify(c, base, kioskID(i%o.busy), bodies[i]); err != nil {
+					if failed.Add(1) <= 3 {
+						fmt.Fprintf(os.Stderr, "notification %d: %v\n", i, err)
+					}
+					continue
+				}
+				answered[i] = time.Since(start)
+				okAt[i] = true
+			}
+		}()
+	}
+	// Deliveries are matched after the run; collect them meanwhile.
+	delivered := make([]time.Time, total)
+	collectDone := make(chan struct{})
+	var got atomic.Int64
+	stopCollect := make(chan struct{})
+	go func() {
+		defer close(collectDone)
+		for {
+			select {
+			case d := <-f.deliveries:
+				i, err := strconv.Atoi(strings.TrimPrefix(d.outTradeNo, "T"))
+				if err != nil || !strings.HasPrefix(d.outTradeNo, "T") || i < 0 || i >= total {
+					continue
+				}
+				if delivered[i].IsZero() {
+					delivered[i] = d.at
+					got.Add(1)
+				}
+			case <-stopCollect:
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	interval := time.Second / time.Duration(o.rate)
+	for i := range total {
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			time.Sleep(d)
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	elapsed := time.Since(start)
+	deadline := time.Now().Add(deliveryDrainTime)
+	for got.Load() < int64(total)-failed.Load() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(stopCollect)
+	<-collectDone
+
+	r := &result{sent: total, failed: int(failed.Load())}
+	var okCount int
+	for i := range total {
+		if !okAt[i] {
+			continue
+		}
+		okCount++
+		r.http = append(r.http, answered[i])
+		if delivered[i].IsZero() {
+			r.lost++
+			continue
+		}
+		r.latencies = append(r.latencies, delivered[i].Sub(sentAt[i]))
+	}
+	r.rate = float64(okCount) / elapsed.Seconds()
+	return r, nil
+}

@@ -1,0 +1,179 @@
+// Command saoma-relay runs Saoma's relay on a public host: WeChat Pay calls
+// it (payment notifications, Native mode-1 callbacks) and kiosks behind NAT
+// keep a websocket to it.
+//
+//	saoma-relay -listen :8443 -data /var/lib/saoma-relay -kiosks /etc/saoma-relay/kiosks.toml \
+//	            -tls-cert /etc/saoma-relay/fullchain.pem -tls-key /etc/saoma-relay/privkey.pem
+//
+// Without -tls-cert/-tls-key it serves plain HTTP, for a reverse proxy that
+// terminates TLS (docs/deploy.md). It prints "listening on http(s)://ADDR"
+// once it accepts connections; SIGINT or SIGTERM shut it down gracefully.
+//
+//	echo -n "$TOKEN" | saoma-relay -hash-token
+//
+// prints the token_hash to put in the kiosks file.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"saoma/payment/relay"
+)
+
+// HTTP server limits for a public endpoint (Valsorda's timeouts guide).
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 15 * time.Second
+	idleTimeout       = 60 * time.Second
+	maxHeaderBytes    = 16 << 10
+	shutdownTimeout   = 20 * time.Second
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "saoma-relay:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("saoma-relay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		listen    = fs.String("listen", "127.0.0.1:8443", "listen address (port 0 picks one)")
+		dataDir   = fs.String("data", "", "data directory for the relay's bbolt queue (required)")
+		kiosks    = fs.String("kiosks", "", "kiosks file, TOML (required; see docs/kiosks.example.toml)")
+		tlsCert   = fs.String("tls-cert", "", "TLS certificate chain (PEM); with -tls-key serves HTTPS")
+		tlsKey    = fs.String("tls-key", "", "TLS private key (PEM)")
+		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
+		hashToken = fs.Bool("hash-token", false, "read a kiosk token from stdin, print its token_hash and exit")
+		cbTimeout = fs.Duration("callback-timeout", relay.DefaultCallbackTimeout, "how long a mode-1 callback waits for the kiosk")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *hashToken {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read token: %w", err)
+		}
+		token := strings.TrimRight(line, "\r\n")
+		if token == "" {
+			return errors.New("no token on stdin")
+		}
+		fmt.Fprintln(stdout, relay.HashToken(token))
+		return nil
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("bad -log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if *dataDir == "" || *kiosks == "" {
+		fs.Usage()
+		return errors.New("-data and -kiosks are required")
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("-tls-cert and -tls-key go together")
+	}
+	ks, err := relay.LoadKiosks(*kiosks)
+	if err != nil {
+		return err
+	}
+	warnLoosePermissions(log, *kiosks, ks)
+
+	srv, err := relay.NewServer(relay.ServerConfig{
+		DataDir:         *dataDir,
+		Kiosks:          ks,
+		Logger:          log,
+		CallbackTimeout: *cbTimeout,
+	})
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if *tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			_ = srv.Shutdown(context.Background())
+			return fmt.Errorf("load TLS key pair: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		scheme = "https"
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		return fmt.Errorf("listen: %w", err)
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		if scheme == "https" {
+			serveErr <- hs.ServeTLS(ln, "", "")
+		} else {
+			serveErr <- hs.Serve(ln)
+		}
+	}()
+	log.Info("relay serving", "addr", ln.Addr().String(), "tls", scheme == "https", "kiosks", len(ks), "epoch", srv.Epoch())
+	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-serveErr:
+		runErr = fmt.Errorf("serve: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	// HTTP first (no new requests, in-flight ones answered), then the
+	// relay (kiosk sockets closed with "going away", acks committed).
+	if err := hs.Shutdown(sctx); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("http shutdown: %w", err))
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	return runErr
+}
+
+// warnLoosePermissions warns when a kiosks file holding merchant keys can
+// be read by other users.
+func warnLoosePermissions(log *slog.Logger, path string, ks []relay.Kiosk) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	for _, k := range ks {
+		if k.Key != "" {
+			log.Warn("kiosks file holds merchant API keys but is readable by others; chmod 600 it", "path", path, "mode", fi.Mode().Perm().String())
+			return
+		}
+	}
+}

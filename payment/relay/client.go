@@ -1,0 +1,482 @@
+package relay
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Defaults of ClientConfig.
+const (
+	DefaultMinBackoff = 500 * time.Millisecond
+	DefaultMaxBackoff = 30 * time.Second
+)
+
+// Client-side limits.
+const (
+	clientHandshakeTimeout = 10 * time.Second
+	clientWriteTimeout     = 10 * time.Second
+	welcomeTimeout         = 30 * time.Second
+	maxClientCallbacks     = 16        // mode-1 callbacks handled at once
+	clientReadLimit        = 256 << 10 // a notify frame: ≤ 64 KiB of XML, escaped
+)
+
+// ClientConfig configures the kiosk side of the relay link.
+type ClientConfig struct {
+	// URL is the relay's base URL, http(s)://host[:port][/prefix]; the
+	// client dials URL+"/ws" as ws(s). Required.
+	URL string
+	// Token is this kiosk's bearer token. Required. It is sent only in
+	// the Authorization header and never logged.
+	Token string
+	// KioskID, when set, makes the relay refuse the connection unless the
+	// token belongs to this kiosk: a configuration mix-up fails loudly
+	// instead of delivering another kiosk's messages.
+	KioskID string
+	// OnNotification receives each payment notification body, exactly as
+	// WeChat sent it, in sequence order, one at a time. It must verify the
+	// signature itself (the relay is not trusted) and commit the result;
+	// the client acknowledges the message only when it returns nil. Return
+	// nil as well for a message rejected for good (bad signature, unknown
+	// order): an error means "try again" and the message is offered again
+	// (with backoff, and again after a reconnect), holding back later ones.
+	// The same notification may arrive more than once: commit idempotently.
+	// Required.
+	OnNotification func(ctx context.Context, body []byte) error
+	// OnNativeCallback answers a mode-1 callback body with the signed reply
+	// XML for WeChat (wxpay.NativeCallbackReply or NativeCallbackFail). ctx
+	// carries the relay's deadline. Nil, or a nil reply, leaves the relay to
+	// answer FAIL when its deadline passes.
+	OnNativeCallback func(ctx context.Context, body []byte) []byte
+	// OnLink, if set, is called with true when the link is up (the relay
+	// welcomed the kiosk) and false when it drops, on every change.
+	OnLink func(up bool)
+	// Logger receives connection events; default discard.
+	Logger *slog.Logger
+	// MinBackoff and MaxBackoff bound the reconnect delay: attempt n waits
+	// a random duration in [0, min(MaxBackoff, MinBackoff·2ⁿ)) ("full
+	// jitter"), and the first dial waits a random duration below
+	// MinBackoff, so a fleet restarted together spreads out. Defaults
+	// DefaultMinBackoff and DefaultMaxBackoff.
+	MinBackoff, MaxBackoff time.Duration
+	// StatePath, if set, is a file remembering the relay epoch and the last
+	// acknowledged sequence across restarts, so a restarted kiosk resumes
+	// exactly where it stopped. Without it the relay's own record is used,
+	// which may repeat a few messages (harmless: delivery is idempotent).
+	StatePath string
+	// TLSConfig configures wss connections; default the system roots.
+	TLSConfig *tls.Config
+}
+
+// Client keeps a kiosk's websocket to the relay up and delivers what comes
+// over it. Create it with NewClient and call Run.
+type Client struct {
+	cfg     ClientConfig
+	log     *slog.Logger
+	wsURL   string
+	dialer  *websocket.Dialer
+	up      atomic.Bool
+	running atomic.Bool
+
+	mu      sync.Mutex
+	epoch   string
+	lastSeq uint64
+}
+
+// clientState is the StatePath file.
+type clientState struct {
+	Epoch   string `json:"epoch"`
+	LastSeq uint64 `json:"last_seq"`
+}
+
+// NewClient checks cfg and loads the saved state, if any. A state file that
+// cannot be parsed is ignored with a warning: it only saves redeliveries.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("relay client: Token is required")
+	}
+	if cfg.OnNotification == nil {
+		return nil, errors.New("relay client: OnNotification is required")
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("relay client: URL: %w", err)
+	}
+	switch u.Scheme {
+	case "http", "ws":
+		u.Scheme = "ws"
+	case "https", "wss":
+		u.Scheme = "wss"
+	default:
+		return nil, fmt.Errorf("relay client: URL %q: scheme must be http or https", cfg.URL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("relay client: URL %q has no host", cfg.URL)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/ws"
+	u.RawQuery, u.Fragment = "", ""
+	setDefault(&cfg.MinBackoff, DefaultMinBackoff)
+	setDefault(&cfg.MaxBackoff, DefaultMaxBackoff)
+	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.MinBackoff)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		cfg:   cfg,
+		log:   cfg.Logger,
+		wsURL: u.String(),
+		dialer: &websocket.Dialer{
+			Proxy:            http.ProxyFromEnvironment,
+			HandshakeTimeout: clientHandshakeTimeout,
+			TLSClientConfig:  cfg.TLSConfig,
+			ReadBufferSize:   2048,
+			WriteBufferSize:  1024,
+		},
+	}
+	if cfg.StatePath != "" {
+		data, err := os.ReadFile(cfg.StatePath)
+		var st clientState
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("relay client: read state: %w", err)
+		case json.Unmarshal(data, &st) != nil:
+			c.log.Warn("relay state file unreadable; starting from the relay's record", "path", cfg.StatePath)
+		default:
+			c.epoch, c.lastSeq = st.Epoch, st.LastSeq
+		}
+	}
+	return c, nil
+}
+
+// Connected reports whether the link is up: connected and welcomed.
+func (c *Client) Connected() bool { return c.up.Load() }
+
+// state returns the epoch and last acknowledged sequence.
+func (c *Client) state() (string, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch, c.lastSeq
+}
+
+// setState records an acknowledged position and saves it to StatePath.
+func (c *Client) setState(epoch string, seq uint64) {
+	c.mu.Lock()
+	c.epoch, c.lastSeq = epoch, seq
+	c.mu.Unlock()
+	if c.cfg.StatePath == "" {
+		return
+	}
+	if err := writeState(c.cfg.StatePath, clientState{Epoch: epoch, LastSeq: seq}); err != nil {
+		c.log.Warn("saving relay state failed", "path", c.cfg.StatePath, "err", err)
+	}
+}
+
+// writeState replaces the state file atomically (write, then rename).
+func writeState(path string, st clientState) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".relay-state-*")
+	if err != nil {
+		return fmt.Errorf("create temp: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write temp: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close temp: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("rename: %w", err)
+	}
+	return nil
+}
+
+// setLink reports a link change to OnLink.
+func (c *Client) setLink(up bool) {
+	if c.up.Swap(up) != up && c.cfg.OnLink != nil {
+		c.cfg.OnLink(up)
+	}
+}
+
+// backoff is the full-jitter delay before reconnect attempt n (0-based):
+// uniform in [0, min(maxD, minD·2ⁿ)). randN returns a value in [0, n).
+func backoff(n int, minD, maxD time.Duration, randN func(int64) int64) time.Duration {
+	ceil := maxD
+	if n < 62 {
+		if d := minD << n; d > 0 && d < maxD {
+			ceil = d
+		}
+	}
+	if ceil <= 0 {
+		return 0
+	}
+	return time.Duration(randN(int64(ceil)))
+}
+
+// sleepCtx waits d or until ctx ends; false if ctx ended.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Run keeps the link up until ctx is done, then returns nil. It waits a
+// random initial delay (below MinBackoff), connects, delivers, and after
+// any failure reconnects with exponential backoff and full jitter; the
+// backoff restarts after every successful welcome. A refused token is
+// retried too (at MaxBackoff pace), since the relay's kiosks file may be
+// fixed meanwhile; it is logged as an error.
+func (c *Client) Run(ctx context.Context) error {
+	if !c.running.CompareAndSwap(false, true) {
+		return errors.New("relay client: Run is already running")
+	}
+	defer c.running.Store(false)
+	if !sleepCtx(ctx, backoff(0, c.cfg.MinBackoff, c.cfg.MaxBackoff, rand.Int64N)) {
+		return nil
+	}
+	attempt := 0
+	for {
+		welcomed, err := c.connect(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if welcomed {
+			attempt = 0
+		}
+		d := backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff, rand.Int64N)
+		var se *statusError
+		if errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden) {
+			c.log.Error("relay refused this kiosk's credentials; check [relay] token and the relay's kiosks file", "status", se.status)
+			d = c.cfg.MaxBackoff/2 + backoff(attempt, c.cfg.MaxBackoff/2, c.cfg.MaxBackoff/2, rand.Int64N)
+		} else {
+			c.log.Info("relay link down; reconnecting", "err", err, "in", d.Round(time.Millisecond))
+		}
+		attempt++
+		if !sleepCtx(ctx, d) {
+			return nil
+		}
+	}
+}
+
+// statusError is a refused websocket handshake.
+type statusError struct{ status int }
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("relay answered HTTP %d", e.status)
+}
+
+// connect runs one connection: dial, welcome, deliver until it fails. It
+// reports whether the relay welcomed the kiosk.
+func (c *Client) connect(ctx context.Context) (welcomed bool, err error) {
+	epoch, lastSeq := c.state()
+	q := url.Values{"v": {strconv.Itoa(ProtocolVersion)}}
+	if epoch != "" {
+		q.Set("epoch", epoch)
+		q.Set("last_seq", strconv.FormatUint(lastSeq, 10))
+	}
+	if c.cfg.KioskID != "" {
+		q.Set("kiosk", c.cfg.KioskID)
+	}
+	hdr := http.Header{"Authorization": {"Bearer " + c.cfg.Token}}
+	conn, resp, err := c.dialer.DialContext(ctx, c.wsURL+"?"+q.Encode(), hdr)
+	if err != nil {
+		if resp != nil {
+			return false, fmt.Errorf("relay client: dial: %w", &statusError{resp.StatusCode})
+		}
+		return false, fmt.Errorf("relay client: dial: %w", err)
+	}
+	defer conn.Close()
+	conn.SetReadLimit(clientReadLimit)
+	_ = conn.SetReadDeadline(time.Now().Add(welcomeTimeout))
+	_, data, err := conn.ReadMessage()
+	if err != nil {
+		return false, fmt.Errorf("relay client: read welcome: %w", err)
+	}
+	w, err := decodeFrame(data)
+	if err != nil {
+		return false, err
+	}
+	if w.Type != typeWelcome || w.Epoch == "" {
+		return false, fmt.Errorf("relay client: expected a welcome, got %q", clip(w.Type))
+	}
+	if w.Epoch != epoch {
+		if epoch != "" {
+			c.log.Warn("relay epoch changed: its store was recreated; unconfirmed orders are settled by querying WeChat", "old", epoch, "new", w.Epoch)
+		}
+		c.setState(w.Epoch, 0)
+	}
+	pingWait := 2*time.Duration(w.PingMS)*time.Millisecond + 10*time.Second
+	c.log.Info("relay link up", "kiosk", w.Kiosk, "resume_after", w.ResumeAfter)
+	c.setLink(true)
+	defer c.setLink(false)
+
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make(chan []byte, 64)
+	notes := make(chan *frame, max(w.Window, 1)+16)
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { // closer: unblocks the reader when the session ends
+		defer wg.Done()
+		<-sctx.Done()
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		_ = conn.Close()
+	}()
+	go func() { // writer: the only goroutine writing data frames
+		defer wg.Done()
+		defer cancel()
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case b := <-out:
+				_ = conn.SetWriteDeadline(time.Now().Add(clientWriteTimeout))
+				if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	go func() { // worker: commits notifications in order, then acks
+		defer wg.Done()
+		c.deliver(sctx, w.Epoch, notes, out)
+	}()
+
+	var calls sync.WaitGroup
+	sem := make(chan struct{}, maxClientCallbacks)
+	_ = conn.SetReadDeadline(time.Now().Add(pingWait))
+	conn.SetPingHandler(func(msg string) error {
+		_ = conn.SetReadDeadline(time.Now().Add(pingWait))
+		err := conn.WriteControl(websocket.PongMessage, []byte(msg), time.Now().Add(clientWriteTimeout))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	for {
+		_, data, err = conn.ReadMessage()
+		if err != nil {
+			err = fmt.Errorf("relay client: read: %w", err)
+			break
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(pingWait))
+		f, derr := decodeFrame(data)
+		if derr != nil {
+			err = derr
+			break
+		}
+		if f.Type == typeNotify {
+			select {
+			case notes <- f:
+				continue
+			default:
+				err = errors.New("relay client: relay exceeded its window")
+			}
+			break
+		}
+		if f.Type == typeCallback {
+			if c.cfg.OnNativeCallback == nil {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			default:
+				c.log.Warn("too many mode-1 callbacks at once; one left to time out")
+				continue
+			}
+			calls.Add(1)
+			go func() {
+				defer calls.Done()
+				defer func() { <-sem }()
+				c.answer(sctx, f, out)
+			}()
+		}
+	}
+	cancel()
+	calls.Wait()
+	wg.Wait()
+	return true, err
+}
+
+// deliver hands notifications to OnNotification in order, retrying with
+// backoff while it fails, and acknowledges each after it succeeded.
+func (c *Client) deliver(ctx context.Context, epoch string, notes <-chan *frame, out chan<- []byte) {
+	for {
+		var f *frame
+		select {
+		case <-ctx.Done():
+			return
+		case f = <-notes:
+		}
+		for attempt := 0; ; attempt++ {
+			err := c.cfg.OnNotification(ctx, []byte(f.Body))
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			d := backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff, rand.Int64N)
+			c.log.Warn("kiosk could not commit a notification; retrying", "seq", f.Seq, "err", err, "in", d.Round(time.Millisecond))
+			if !sleepCtx(ctx, d) {
+				return
+			}
+		}
+		c.setState(epoch, f.Seq)
+		ack := frame{Type: typeAck, Seq: f.Seq, Epoch: epoch}
+		select {
+		case out <- ack.encode():
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// answer runs OnNativeCallback within the relay's deadline and sends the
+// reply.
+func (c *Client) answer(ctx context.Context, f *frame, out chan<- []byte) {
+	deadline := time.Duration(f.DeadlineMS) * time.Millisecond
+	if deadline <= 0 {
+		deadline = DefaultCallbackTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+	reply := c.cfg.OnNativeCallback(cctx, []byte(f.Body))
+	if reply == nil {
+		return
+	}
+	r := frame{Type: typeCallbackReply, ID: f.ID, Body: string(reply)}
+	select {
+	case out <- r.encode():
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,49 @@
+package relay
+
+import (
+	"testing"
+
+	"saoma/payment/wxsim"
+)
+
+// FuzzDecodeFrame feeds arbitrary websocket messages to the frame decoder
+// both sides use: it must never panic, and what it accepts re-encodes.
+func FuzzDecodeFrame(f *testing.F) {
+	f.Add([]byte(`{"type":"ack","seq":3,"epoch":"abc"}`))
+	f.Add([]byte(`{"type":"callback_reply","id":"x","body":"<xml></xml>"}`))
+	f.Add([]byte(`{"type":1}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"type":"notify","seq":1,"body":"<xml>\u0000\u001f\"\\\\\n\t\r\u2028é</xml>"}`))
+	f.Add([]byte("{\"type\":\"x\",\"body\":\"\xff\xfe\"}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := decodeFrame(data)
+		if err != nil {
+			return
+		}
+		again, err := decodeFrame(fr.encode())
+		if err != nil {
+			t.Fatalf("re-decode of %s: %v", fr.encode(), err)
+		}
+		if *again != *fr {
+			t.Fatalf("round trip changed the frame:\n%+v\n%+v", fr, again)
+		}
+	})
+}
+
+// FuzzCheckNotification feeds arbitrary bodies to the notify validation of
+// a kiosk with and without the merchant key: no panic, and with the key
+// nothing unsigned is ever accepted.
+func FuzzCheckNotification(f *testing.F) {
+	f.Add(notification(wxsim.DemoKey, "K1-1", "4200000001202601010000000001"))
+	f.Add([]byte(`<xml><return_code>SUCCESS</return_code></xml>`))
+	f.Add([]byte(`<!DOCTYPE x><xml/>`))
+	withKey := &kiosk{cfg: testKiosks()[0]}
+	withoutKey := &kiosk{cfg: testKiosks()[1]}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		_, _ = checkNotification(withoutKey, body)
+		dedupe, rej := checkNotification(withKey, body)
+		if rej == nil && dedupe == "" {
+			t.Fatal("accepted without a dedupe key")
+		}
+	})
+}

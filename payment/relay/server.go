@@ -1,0 +1,958 @@
+package relay
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	bolt "go.etcd.io/bbolt"
+
+	"saoma/payment/wxpay"
+)
+
+// Defaults of ServerConfig.
+const (
+	DefaultCallbackTimeout = 4 * time.Second
+	DefaultMaxBody         = wxpay.MaxBodySize
+	DefaultSendQueue       = 8
+	DefaultWindow          = 64
+	DefaultMaxQueue        = 100_000
+	DefaultPingInterval    = 25 * time.Second
+	DefaultPongWait        = 60 * time.Second
+	DefaultWriteTimeout    = 10 * time.Second
+	DefaultAckTimeout      = 60 * time.Second
+	DefaultDedupeTTL       = 7 * 24 * time.Hour
+	DefaultMaxBatch        = 1000
+)
+
+// customerRetryMsg is what WeChat shows the customer when a mode-1 callback
+// cannot be answered: "the till is temporarily unavailable, please try again".
+const customerRetryMsg = "收银台暂时无法接单，请稍后再试"
+
+// ServerConfig configures a relay server. Zero fields take the defaults
+// named in their comments.
+type ServerConfig struct {
+	// DataDir holds the relay's bbolt file (DBFile). Required. Back it up
+	// like any database: it holds notifications WeChat was told are safe.
+	DataDir string
+	// Kiosks are the kiosks served (LoadKiosks). At least one.
+	Kiosks []Kiosk
+	// Logger receives structured logs; default discard. Tokens, keys and
+	// message bodies are never logged.
+	Logger *slog.Logger
+	// CallbackTimeout is how long a mode-1 callback waits for the kiosk's
+	// reply before WeChat gets a FAIL; default DefaultCallbackTimeout,
+	// below WeChat's own ~5 s.
+	CallbackTimeout time.Duration
+	// MaxBody caps the body of an inbound WeChat request; default
+	// DefaultMaxBody (64 KiB). Larger bodies are refused unread.
+	MaxBody int64
+	// SendQueue bounds the frames (mode-1 callbacks) waiting for a
+	// connection's writer; default DefaultSendQueue. Notifications do not
+	// queue here: the writer reads them from the store, Window at a time.
+	// A kiosk whose queue is full is slow and is disconnected, never waited
+	// on.
+	SendQueue int
+	// Window is how many notifications may be in flight to a kiosk without
+	// acknowledgement; default DefaultWindow. Larger windows help a kiosk
+	// far away; memory per connection stays bounded either way.
+	Window int
+	// MaxQueue caps the unacknowledged notifications stored per kiosk;
+	// default DefaultMaxQueue. Beyond it WeChat is answered FAIL and retries
+	// later (for up to 24 hours), so a flood cannot fill the disk.
+	MaxQueue int
+	// PingInterval is how often the relay pings each kiosk; default
+	// DefaultPingInterval.
+	PingInterval time.Duration
+	// PongWait is how long a connection may stay silent (no frame, no pong)
+	// before it is dropped; default DefaultPongWait. Must exceed
+	// PingInterval.
+	PongWait time.Duration
+	// WriteTimeout bounds every write to a kiosk; default
+	// DefaultWriteTimeout. A kiosk that cannot take a frame in time is
+	// disconnected.
+	WriteTimeout time.Duration
+	// AckTimeout is how long in-flight notifications may stay
+	// unacknowledged before the kiosk is considered stuck and disconnected
+	// (it reconnects and gets them again); default DefaultAckTimeout.
+	AckTimeout time.Duration
+	// DedupeTTL is how long a transaction id is remembered to drop
+	// duplicates; default DefaultDedupeTTL (WeChat retries for 24 h 4 min).
+	DedupeTTL time.Duration
+	// MaxBatch caps the notifications stored by one group commit; default
+	// DefaultMaxBatch.
+	MaxBatch int
+	// Now returns the current time, for stored timestamps, latency metrics
+	// and dedupe expiry; default time.Now.
+	Now func() time.Time
+}
+
+// Server is a relay: it takes WeChat's notifications and mode-1 callbacks
+// over HTTP(S) and hands them to the right kiosk over its websocket. Create
+// it with NewServer, serve Handler, stop it with Shutdown.
+type Server struct {
+	cfg      ServerConfig
+	log      *slog.Logger
+	st       *store
+	kiosks   map[string]*kiosk
+	byHash   map[[sha256.Size]byte]*kiosk
+	m        *metrics
+	upgrader websocket.Upgrader
+	mux      *http.ServeMux
+	tick     time.Duration // how often tickLoop checks the connections
+
+	ingestCh   chan *ingestOp
+	commitWake chan struct{}
+	stopCommit chan struct{}
+	commitDone chan struct{}
+	stopTick   chan struct{}
+	tickDone   chan struct{}
+	ackMu      sync.Mutex
+	ackDirty   map[*kiosk]struct{}
+
+	mu       sync.Mutex
+	closing  bool
+	inflight sync.WaitGroup // HTTP handlers between enter and leave
+	sessions sync.WaitGroup // reader and writer goroutines
+	shutOnce sync.Once
+	shutErr  error
+
+	// ackHook, if set before serving, sees every acknowledgement (tests).
+	ackHook func(kiosk string, seq uint64)
+}
+
+// kiosk is the relay's live state for one configured kiosk.
+type kiosk struct {
+	cfg      Kiosk
+	hash     [sha256.Size]byte
+	acked    atomic.Uint64 // highest sequence acknowledged (in memory)
+	last     atomic.Uint64 // highest sequence committed
+	queued   atomic.Int64  // stored and not yet pruned
+	savedAck uint64        // acked as last committed; commit goroutine only
+
+	mu   sync.Mutex
+	sess *session
+}
+
+// session returns the kiosk's live connection, or nil.
+func (k *kiosk) session() *session {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.sess
+}
+
+// attach makes ss the kiosk's connection and returns the one it replaces.
+func (k *kiosk) attach(ss *session) *session {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	old := k.sess
+	k.sess = ss
+	return old
+}
+
+// detach forgets ss if it is still the kiosk's connection.
+func (k *kiosk) detach(ss *session) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.sess == ss {
+		k.sess = nil
+	}
+}
+
+// wakeSession tells the kiosk's writer that new messages were committed.
+func (k *kiosk) wakeSession() {
+	if ss := k.session(); ss != nil {
+		ss.poke()
+	}
+}
+
+// ackTo raises the acknowledged sequence to seq and reports whether it moved.
+func (k *kiosk) ackTo(seq uint64) bool {
+	for {
+		cur := k.acked.Load()
+		if seq <= cur {
+			return false
+		}
+		if k.acked.CompareAndSwap(cur, seq) {
+			return true
+		}
+	}
+}
+
+// ingestOp is one notification waiting for the group commit.
+type ingestOp struct {
+	k      *kiosk
+	dedupe string
+	body   []byte
+	at     int64
+	done   chan ingestResult
+}
+
+// ingestResult is the commit's answer to an ingestOp.
+type ingestResult struct {
+	seq uint64
+	dup bool
+	err error
+}
+
+// NewServer opens the relay's store in cfg.DataDir and prepares the
+// handlers. Kiosks with the same id or token are refused.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	if len(cfg.Kiosks) == 0 {
+		return nil, errors.New("relay: no kiosks configured")
+	}
+	setDefault(&cfg.CallbackTimeout, DefaultCallbackTimeout)
+	setDefault(&cfg.MaxBody, DefaultMaxBody)
+	setDefault(&cfg.SendQueue, DefaultSendQueue)
+	setDefault(&cfg.Window, DefaultWindow)
+	setDefault(&cfg.MaxQueue, DefaultMaxQueue)
+	setDefault(&cfg.PingInterval, DefaultPingInterval)
+	setDefault(&cfg.PongWait, DefaultPongWait)
+	setDefault(&cfg.WriteTimeout, DefaultWriteTimeout)
+	setDefault(&cfg.AckTimeout, DefaultAckTimeout)
+	setDefault(&cfg.DedupeTTL, DefaultDedupeTTL)
+	setDefault(&cfg.MaxBatch, DefaultMaxBatch)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PongWait <= cfg.PingInterval {
+		return nil, fmt.Errorf("relay: PongWait %v must exceed PingInterval %v", cfg.PongWait, cfg.PingInterval)
+	}
+	s := &Server{
+		cfg:        cfg,
+		log:        cfg.Logger,
+		kiosks:     make(map[string]*kiosk, len(cfg.Kiosks)),
+		byHash:     make(map[[sha256.Size]byte]*kiosk, len(cfg.Kiosks)),
+		m:          newMetrics(),
+		ingestCh:   make(chan *ingestOp, cfg.MaxBatch),
+		commitWake: make(chan struct{}, 1),
+		stopCommit: make(chan struct{}),
+		commitDone: make(chan struct{}),
+		stopTick:   make(chan struct{}),
+		tickDone:   make(chan struct{}),
+		ackDirty:   make(map[*kiosk]struct{}),
+		tick:       max(min(cfg.PingInterval/2, cfg.AckTimeout/2, (cfg.PongWait-cfg.PingInterval)/2), time.Millisecond),
+	}
+	for _, kc := range cfg.Kiosks {
+		if !kioskIDPattern.MatchString(kc.ID) {
+			return nil, fmt.Errorf("relay: kiosk id %q is not 1–64 characters of [A-Za-z0-9_-]", kc.ID)
+		}
+		h, err := parseTokenHash(kc.TokenHash)
+		if err != nil {
+			return nil, fmt.Errorf("relay: kiosk %s: token hash: %w", kc.ID, err)
+		}
+		if _, dup := s.kiosks[kc.ID]; dup {
+			return nil, fmt.Errorf("relay: kiosk %s configured twice", kc.ID)
+		}
+		if other, dup := s.byHash[h]; dup {
+			return nil, fmt.Errorf("relay: kiosks %s and %s share a token", other.cfg.ID, kc.ID)
+		}
+		k := &kiosk{cfg: kc, hash: h}
+		s.kiosks[kc.ID] = k
+		s.byHash[h] = k
+	}
+	st, err := openStore(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	s.st = st
+	states, err := st.states()
+	if err != nil {
+		_ = st.close()
+		return nil, err
+	}
+	var queued int64
+	for id, ks := range states {
+		k := s.kiosks[id]
+		if k == nil {
+			if ks.queued > 0 {
+				s.log.Warn("stored messages for a kiosk no longer configured are kept, not delivered", "kiosk", id, "queued", ks.queued)
+			}
+			continue
+		}
+		k.acked.Store(ks.acked)
+		k.savedAck = ks.acked
+		k.last.Store(ks.last)
+		k.queued.Store(int64(ks.queued))
+		queued += int64(ks.queued)
+	}
+	s.m.queued.Store(queued)
+	s.upgrader = websocket.Upgrader{
+		HandshakeTimeout: 10 * time.Second,
+		ReadBufferSize:   512, // kiosks send small frames: acks, callback replies
+		WriteBufferSize:  1024,
+		WriteBufferPool:  &sync.Pool{},
+		// Kiosks are programs, not browsers: they send no Origin. Refusing
+		// browser origins keeps web pages from opening relay sockets.
+		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" },
+	}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /wxpay/notify/{kiosk}", s.handleNotify)
+	s.mux.HandleFunc("POST /wxpay/native-callback/{kiosk}", s.handleCallback)
+	s.mux.HandleFunc("GET /ws", s.handleWS)
+	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("GET /metrics", s.handleMetrics)
+	go s.commitLoop()
+	go s.tickLoop()
+	s.log.Info("relay store open", "dir", cfg.DataDir, "epoch", st.epoch, "kiosks", len(s.kiosks), "queued", queued)
+	return s, nil
+}
+
+// setDefault replaces a zero or negative *v with def.
+func setDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// Epoch returns the identifier of the relay's store. It changes only when
+// the store is recreated (its data lost), which tells kiosks that
+// sequence numbers restarted.
+func (s *Server) Epoch() string { return s.st.epoch }
+
+// Handler returns the relay's HTTP handler: POST /wxpay/notify/{kiosk},
+// POST /wxpay/native-callback/{kiosk}, GET /ws, GET /healthz and
+// GET /metrics.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// enter registers an HTTP handler that may touch the store; false once the
+// server is shutting down.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.inflight.Add(1)
+	return true
+}
+
+// leave ends what enter started.
+func (s *Server) leave() { s.inflight.Done() }
+
+// Shutdown stops the relay gracefully: new requests are refused (503),
+// requests in flight finish, every kiosk connection is closed with "going
+// away" (kiosks reconnect elsewhere or later), pending acknowledgements are
+// committed and the store is closed. The caller stops its http.Server
+// first. If ctx ends early Shutdown still closes everything, returning
+// ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutOnce.Do(func() {
+		s.mu.Lock()
+		s.closing = true
+		s.mu.Unlock()
+		var errs []error
+		if err := waitCtx(ctx, &s.inflight); err != nil {
+			errs = append(errs, fmt.Errorf("relay: waiting for requests: %w", err))
+		}
+		for _, k := range s.kiosks {
+			if ss := k.session(); ss != nil {
+				ss.close(dropShutdown)
+			}
+		}
+		if err := waitCtx(ctx, &s.sessions); err != nil {
+			errs = append(errs, fmt.Errorf("relay: waiting for connections: %w", err))
+		}
+		close(s.stopTick)
+		<-s.tickDone
+		close(s.stopCommit)
+		<-s.commitDone
+		if err := s.st.close(); err != nil {
+			errs = append(errs, fmt.Errorf("relay: close store: %w", err))
+		}
+		s.log.Info("relay stopped")
+		s.shutErr = errors.Join(errs...)
+	})
+	return s.shutErr
+}
+
+// waitCtx waits for wg or ctx, whichever comes first.
+func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// commitLoop is the single writer of the store. It gathers every
+// notification waiting (up to MaxBatch) plus pending acknowledgements into
+// one transaction: one fsync answers many WeChat requests (group commit),
+// and each request is answered only after its transaction committed.
+func (s *Server) commitLoop() {
+	defer close(s.commitDone)
+	prune := time.NewTicker(pruneInterval(s.cfg.DedupeTTL))
+	defer prune.Stop()
+	var batch []*ingestOp
+	for {
+		batch = batch[:0]
+		pruneSeen := false
+		select {
+		case op := <-s.ingestCh:
+			batch = append(batch, op)
+		case <-s.commitWake:
+		case <-prune.C:
+			pruneSeen = true
+		case <-s.stopCommit:
+			// No handler is in flight any more; persist the last acks.
+		drain:
+			for {
+				select {
+				case op := <-s.ingestCh:
+					batch = append(batch, op)
+				default:
+					break drain
+				}
+			}
+			s.commit(batch, false)
+			return
+		}
+	fill:
+		for len(batch) < s.cfg.MaxBatch {
+			select {
+			case op := <-s.ingestCh:
+				batch = append(batch, op)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch, pruneSeen)
+	}
+}
+
+// pingWorkers is how many goroutines write pings for the whole relay.
+const pingWorkers = 8
+
+// tickLoop watches every connection from one goroutine instead of a timer
+// per connection: it drops kiosks silent for PongWait or stuck on
+// unacknowledged messages for AckTimeout, and hands due pings to a few ping
+// workers, so an idle connection's own goroutines never wake up.
+func (s *Server) tickLoop() {
+	pings := make(chan *session, 1024)
+	var workers sync.WaitGroup
+	for range pingWorkers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for ss := range pings {
+				ss.ping()
+			}
+		}()
+	}
+	defer func() {
+		close(pings)
+		workers.Wait()
+		close(s.tickDone)
+	}()
+	t := time.NewTicker(s.tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopTick:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		for _, k := range s.kiosks {
+			ss := k.session()
+			if ss == nil {
+				continue
+			}
+			switch {
+			case now.Sub(time.Unix(0, ss.lastSeen.Load())) > s.cfg.PongWait:
+				ss.close(dropSilent)
+			case ss.ackOverdue():
+				ss.close(dropAck)
+			case now.Sub(ss.lastPing) >= s.cfg.PingInterval-s.tick/2:
+				select {
+				case pings <- ss:
+					ss.lastPing = now
+				default: // workers busy: ping on the next tick
+				}
+			}
+		}
+	}
+}
+
+// pruneInterval is how often expired dedupe keys are removed.
+func pruneInterval(ttl time.Duration) time.Duration {
+	return max(min(ttl/24, time.Hour), time.Second)
+}
+
+// markAck schedules k's acknowledged sequence for the next commit.
+func (s *Server) markAck(k *kiosk) {
+	s.ackMu.Lock()
+	s.ackDirty[k] = struct{}{}
+	s.ackMu.Unlock()
+	select {
+	case s.commitWake <- struct{}{}:
+	default:
+	}
+}
+
+// commit runs one group commit: prune acknowledged messages, store the
+// batch, optionally expire dedupe keys; then answers every op.
+func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
+	s.ackMu.Lock()
+	acks := make(map[*kiosk]uint64, len(s.ackDirty))
+	for k := range s.ackDirty {
+		if want := k.acked.Load(); want > k.savedAck {
+			acks[k] = want
+		}
+	}
+	clear(s.ackDirty)
+	s.ackMu.Unlock()
+	if len(batch) == 0 && len(acks) == 0 && !pruneSeen {
+		return
+	}
+
+	results := make([]ingestResult, len(batch))
+	added := make(map[*kiosk]int64)
+	deleted := make(map[*kiosk]int64)
+	start := time.Now()
+	err := s.st.db.Update(func(tx *bolt.Tx) error {
+		for k, want := range acks {
+			n, err := pruneAcked(tx, k.cfg.ID, want)
+			if err != nil {
+				return fmt.Errorf("prune kiosk %s: %w", k.cfg.ID, err)
+			}
+			deleted[k] = int64(n)
+		}
+		for i, op := range batch {
+			queued := op.k.queued.Load() + added[op.k] - deleted[op.k]
+			seq, dup, err := ingest(tx, op.k.cfg.ID, op.dedupe, op.body, op.at, queued, int64(s.cfg.MaxQueue))
+			if err != nil && !errors.Is(err, errQueueFull) {
+				return fmt.Errorf("store for kiosk %s: %w", op.k.cfg.ID, err)
+			}
+			results[i] = ingestResult{seq: seq, dup: dup, err: err}
+			if err == nil && !dup {
+				added[op.k]++
+			}
+		}
+		if pruneSeen {
+			if _, err := expireSeen(tx, s.cfg.Now().Add(-s.cfg.DedupeTTL).UnixNano()); err != nil {
+				return fmt.Errorf("expire dedupe keys: %w", err)
+			}
+		}
+		return nil
+	})
+	s.m.commit.observe(time.Since(start))
+	if err != nil {
+		s.log.Error("relay store commit failed", "err", err, "notifications", len(batch))
+		for _, op := range batch {
+			op.done <- ingestResult{err: fmt.Errorf("relay: commit: %w", err)}
+		}
+		if len(acks) > 0 {
+			s.ackMu.Lock()
+			for k := range acks {
+				s.ackDirty[k] = struct{}{}
+			}
+			s.ackMu.Unlock()
+		}
+		return
+	}
+	s.m.commits.Add(1)
+	var delta int64
+	for k, want := range acks {
+		k.savedAck = want
+	}
+	for k, n := range deleted {
+		k.queued.Add(-n)
+		delta -= n
+	}
+	for k, n := range added {
+		k.queued.Add(n)
+		delta += n
+	}
+	s.m.queued.Add(delta)
+	woken := make(map[*kiosk]bool, len(added))
+	for i, op := range batch {
+		r := results[i]
+		switch {
+		case r.err != nil:
+		case r.dup:
+			s.m.duplicates.Add(1)
+		default:
+			s.m.accepted.Add(1)
+			for cur := op.k.last.Load(); r.seq > cur && !op.k.last.CompareAndSwap(cur, r.seq); cur = op.k.last.Load() {
+			}
+			woken[op.k] = true
+		}
+		op.done <- r
+	}
+	for k := range woken {
+		k.wakeSession()
+	}
+}
+
+// rejection is why an inbound request was refused.
+type rejection struct {
+	reason string
+	status int
+	err    error
+}
+
+// classify maps a wxpay parsing error to a rejection.
+func classify(err error) *rejection {
+	switch {
+	case errors.Is(err, wxpay.ErrTooLarge):
+		return &rejection{reasonTooLarge, http.StatusRequestEntityTooLarge, err}
+	case errors.Is(err, wxpay.ErrDoctype):
+		return &rejection{reasonDoctype, http.StatusBadRequest, err}
+	case errors.Is(err, wxpay.ErrMalformed):
+		return &rejection{reasonMalformed, http.StatusBadRequest, err}
+	case errors.Is(err, wxpay.ErrSignature):
+		return &rejection{reasonSignature, http.StatusForbidden, err}
+	default:
+		return &rejection{reasonBadMessage, http.StatusBadRequest, err}
+	}
+}
+
+// readBody reads a capped request body.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *rejection) {
+	if r.ContentLength > s.cfg.MaxBody {
+		return nil, &rejection{reasonTooLarge, http.StatusRequestEntityTooLarge, fmt.Errorf("content-length %d over %d", r.ContentLength, s.cfg.MaxBody)}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &rejection{reasonTooLarge, http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", s.cfg.MaxBody)}
+		}
+		return nil, &rejection{reasonBadRequest, http.StatusBadRequest, fmt.Errorf("read body: %w", err)}
+	}
+	return body, nil
+}
+
+// checkMerchant compares a message's appid and mch_id with the kiosk's.
+func checkMerchant(k *kiosk, appID, mchID string) *rejection {
+	if (k.cfg.AppID != "" && appID != k.cfg.AppID) || (k.cfg.MchID != "" && mchID != k.cfg.MchID) {
+		return &rejection{reasonWrongMerchant, http.StatusBadRequest, errors.New("appid/mch_id is not this kiosk's merchant")}
+	}
+	return nil
+}
+
+// checkNotification validates a notification body for kiosk k and returns
+// the key that identifies its duplicates. With the merchant key the
+// signature is verified and duplicates are found by transaction_id; without
+// it the body is only checked for shape and its digest is the key, so an
+// unauthenticated sender can never shadow a real notification by reusing
+// its transaction_id.
+func checkNotification(k *kiosk, body []byte) (dedupe string, rej *rejection) {
+	digest := func() string {
+		sum := sha256.Sum256(body)
+		return "b:" + hex.EncodeToString(sum[:])
+	}
+	if k.cfg.Key != "" {
+		n, err := wxpay.ParseNotification(body, k.cfg.Key)
+		if err != nil {
+			return "", classify(err)
+		}
+		if rej := checkMerchant(k, n.AppID, n.MchID); rej != nil {
+			return "", rej
+		}
+		if n.TransactionID != "" {
+			return "t:" + n.TransactionID, nil
+		}
+		return digest(), nil
+	}
+	p, err := wxpay.ParseXML(body)
+	if err != nil {
+		return "", classify(err)
+	}
+	for _, f := range []string{"return_code", "appid", "mch_id", "out_trade_no", "sign"} {
+		if p.Get(f) == "" {
+			return "", &rejection{reasonBadMessage, http.StatusBadRequest, fmt.Errorf("%s missing", f)}
+		}
+	}
+	if p.Get("return_code") != "SUCCESS" {
+		return "", &rejection{reasonBadMessage, http.StatusBadRequest, errors.New("return_code is not SUCCESS")}
+	}
+	if rej := checkMerchant(k, p.Get("appid"), p.Get("mch_id")); rej != nil {
+		return "", rej
+	}
+	return digest(), nil
+}
+
+// reject answers a refused WeChat request with a FAIL body, counts and logs it.
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, kioskID string, rej *rejection, reply []byte) {
+	s.m.rejected.inc(rej.reason)
+	s.log.Warn("request refused", "path", r.URL.Path, "kiosk", clip(kioskID), "reason", rej.reason, "remote", r.RemoteAddr, "err", rej.err)
+	if reply == nil {
+		reply = wxpay.NotifyReply(false, rej.reason)
+	}
+	writeXML(w, rej.status, reply)
+}
+
+// writeXML writes an XML answer.
+func writeXML(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// clip shortens attacker-controlled strings before they are logged.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// handleNotify is WeChat's notify_url: validate, store durably, then answer.
+func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("kiosk")
+	k := s.kiosks[id]
+	if k == nil {
+		s.reject(w, r, id, &rejection{reasonUnknownKiosk, http.StatusNotFound, errors.New("no such kiosk")}, nil)
+		return
+	}
+	if !s.enter() {
+		s.reject(w, r, id, &rejection{reasonShutdown, http.StatusServiceUnavailable, errors.New("relay shutting down")}, nil)
+		return
+	}
+	defer s.leave()
+	body, rej := s.readBody(w, r)
+	if rej != nil {
+		s.reject(w, r, id, rej, nil)
+		return
+	}
+	dedupe, rej := checkNotification(k, body)
+	if rej != nil {
+		s.reject(w, r, id, rej, nil)
+		return
+	}
+	op := &ingestOp{k: k, dedupe: dedupe, body: body, at: s.cfg.Now().UnixNano(), done: make(chan ingestResult, 1)}
+	s.ingestCh <- op
+	res := <-op.done // the commit goroutine answers every op, even on failure
+	switch {
+	case errors.Is(res.err, errQueueFull):
+		s.reject(w, r, id, &rejection{reasonQueueFull, http.StatusServiceUnavailable, res.err}, nil)
+		return
+	case res.err != nil:
+		s.reject(w, r, id, &rejection{reasonStorage, http.StatusInternalServerError, res.err}, nil)
+		return
+	case res.dup:
+		s.log.Debug("duplicate notification", "kiosk", id)
+	default:
+		s.log.Debug("notification stored", "kiosk", id, "seq", res.seq)
+	}
+	writeXML(w, http.StatusOK, wxpay.NotifyReply(true, "OK"))
+}
+
+// handleCallback is the merchant's mode-1 callback URL: forward to the
+// kiosk and return its signed reply, or a FAIL within CallbackTimeout.
+func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("kiosk")
+	k := s.kiosks[id]
+	unsigned := func(msg string) []byte {
+		return wxpay.Params{"return_code": "FAIL", "return_msg": msg}.EncodeXML()
+	}
+	if k == nil {
+		s.reject(w, r, id, &rejection{reasonUnknownKiosk, http.StatusNotFound, errors.New("no such kiosk")}, unsigned(reasonUnknownKiosk))
+		return
+	}
+	if !s.enter() {
+		s.reject(w, r, id, &rejection{reasonShutdown, http.StatusServiceUnavailable, errors.New("relay shutting down")}, unsigned(reasonShutdown))
+		return
+	}
+	defer s.leave()
+	body, rej := s.readBody(w, r)
+	if rej != nil {
+		s.reject(w, r, id, rej, unsigned(rej.reason))
+		return
+	}
+	var appID, mchID string
+	if k.cfg.Key != "" {
+		cb, err := wxpay.ParseNativeCallback(body, k.cfg.Key)
+		if err != nil {
+			rej := classify(err)
+			s.reject(w, r, id, rej, unsigned(rej.reason))
+			return
+		}
+		appID, mchID = cb.AppID, cb.MchID
+	} else {
+		p, err := wxpay.ParseXML(body)
+		if err != nil {
+			rej := classify(err)
+			s.reject(w, r, id, rej, unsigned(rej.reason))
+			return
+		}
+		for _, f := range []string{"appid", "mch_id", "product_id", "sign"} {
+			if p.Get(f) == "" {
+				s.reject(w, r, id, &rejection{reasonBadMessage, http.StatusBadRequest, fmt.Errorf("%s missing", f)}, unsigned(reasonBadMessage))
+				return
+			}
+		}
+		appID, mchID = p.Get("appid"), p.Get("mch_id")
+	}
+	if rej := checkMerchant(k, appID, mchID); rej != nil {
+		s.reject(w, r, id, rej, unsigned(rej.reason))
+		return
+	}
+	fail := func(result string) {
+		s.m.callbacks.inc(result)
+		s.log.Warn("mode-1 callback failed", "kiosk", id, "result", result)
+		if k.cfg.Key != "" {
+			writeXML(w, http.StatusOK, wxpay.NativeCallbackFail(appID, mchID, k.cfg.Key, customerRetryMsg))
+			return
+		}
+		writeXML(w, http.StatusOK, unsigned(customerRetryMsg))
+	}
+	ss := k.session()
+	if ss == nil {
+		fail(callbackOffline)
+		return
+	}
+	reply, result := ss.call(r.Context(), body, s.cfg.CallbackTimeout)
+	if result != callbackOK {
+		fail(result)
+		return
+	}
+	p, err := wxpay.ParseXML(reply)
+	if err == nil && k.cfg.Key != "" {
+		err = p.VerifySelf(k.cfg.Key)
+	}
+	if err != nil {
+		s.log.Warn("kiosk sent an unusable mode-1 reply", "kiosk", id, "err", err)
+		fail(callbackBadReply)
+		return
+	}
+	s.m.callbacks.inc(callbackOK)
+	writeXML(w, http.StatusOK, reply)
+}
+
+// handleHealth answers 200 while the relay can read its store.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.leave()
+	if err := s.st.db.View(func(tx *bolt.Tx) error { return nil }); err != nil {
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "ok\n")
+}
+
+// handleMetrics serves the Prometheus text format.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	s.m.write(w, len(s.kiosks))
+}
+
+// handleWS authenticates a kiosk and upgrades to its websocket.
+func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	refuse := func(reason string, status int, err error) {
+		s.m.rejected.inc(reason)
+		s.log.Warn("kiosk connection refused", "reason", reason, "remote", r.RemoteAddr, "err", err)
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="saoma-relay"`)
+		}
+		http.Error(w, http.StatusText(status), status)
+	}
+	if !s.enter() {
+		refuse(reasonShutdown, http.StatusServiceUnavailable, errors.New("relay shutting down"))
+		return
+	}
+	defer s.leave()
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		refuse(reasonNoToken, http.StatusUnauthorized, errors.New("no bearer token"))
+		return
+	}
+	// The map is keyed by a SHA-256 digest, so its lookup time tells an
+	// attacker nothing about any token; the final comparison is constant
+	// time as well.
+	h := sha256.Sum256([]byte(token))
+	k := s.byHash[h]
+	if k == nil || subtle.ConstantTimeCompare(k.hash[:], h[:]) != 1 {
+		refuse(reasonBadToken, http.StatusUnauthorized, errors.New("unknown token"))
+		return
+	}
+	q := r.URL.Query()
+	if want := q.Get("kiosk"); want != "" && want != k.cfg.ID {
+		refuse(reasonWrongKiosk, http.StatusForbidden, fmt.Errorf("kiosk %s asked for kiosk %q", k.cfg.ID, clip(want)))
+		return
+	}
+	if v := q.Get("v"); v != "" && v != strconv.Itoa(ProtocolVersion) {
+		refuse(reasonBadRequest, http.StatusBadRequest, fmt.Errorf("protocol version %q", clip(v)))
+		return
+	}
+	var lastSeq uint64
+	if v := q.Get("last_seq"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			refuse(reasonBadRequest, http.StatusBadRequest, fmt.Errorf("last_seq %q", clip(v)))
+			return
+		}
+		lastSeq = n
+	}
+	epoch := q.Get("epoch")
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.m.rejected.inc(reasonBadRequest)
+		s.log.Warn("websocket upgrade failed", "kiosk", k.cfg.ID, "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	// Resume: the kiosk's own record of its last commit counts when it
+	// refers to this store (same epoch) and to messages that exist.
+	if epoch == s.st.epoch && lastSeq > 0 {
+		if lastSeq <= k.last.Load() {
+			if k.ackTo(lastSeq) {
+				s.markAck(k)
+			}
+		} else {
+			s.log.Warn("kiosk is ahead of the relay's store (restored from a backup?); resuming from the relay's record",
+				"kiosk", k.cfg.ID, "kiosk_last_seq", lastSeq, "relay_last_seq", k.last.Load())
+		}
+	} else if epoch != "" && epoch != s.st.epoch {
+		s.log.Info("kiosk knew another relay epoch; delivering everything unacknowledged", "kiosk", k.cfg.ID, "kiosk_epoch", clip(epoch))
+	}
+	ss := newSession(s, k, conn, r.RemoteAddr)
+	s.m.connected.Add(1)
+	s.m.connects.Add(1)
+	if old := k.attach(ss); old != nil {
+		old.close(dropReplaced)
+	}
+	// The welcome goes out from this (already deep) handler goroutine, before
+	// the writer exists, so idle writers never grow their stacks.
+	_ = conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	if err := conn.WriteMessage(websocket.TextMessage, ss.welcome()); err != nil {
+		ss.close(dropWrite)
+		return
+	}
+	s.log.Info("kiosk connected", "kiosk", k.cfg.ID, "remote", r.RemoteAddr, "resume_after", ss.sent)
+	s.sessions.Add(2)
+	go ss.readLoop()
+	go ss.writeLoop()
+}
+
+// disconnect closes kiosk id's connection, if any (operator action, tests).
+func (s *Server) disconnect(id string) {
+	if k := s.kiosks[id]; k != nil {
+		if ss := k.session(); ss != nil {
+			ss.close(dropKickedOff)
+		}
+	}
+}

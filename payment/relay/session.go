@@ -1,0 +1,391 @@
+package relay
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// closeGrace bounds the close frame written when the relay drops a kiosk.
+const closeGrace = time.Second
+
+// session is one authenticated kiosk websocket. It has exactly two
+// goroutines: readLoop (acks, callback replies, pongs) and writeLoop
+// (notifications, callbacks). Besides them only control frames are written
+// (pings from the server's ping workers, close frames), through
+// WriteControl, which gorilla allows concurrently.
+type session struct {
+	srv    *Server
+	k      *kiosk
+	conn   *websocket.Conn
+	remote string
+
+	out  chan []byte   // encoded frames for the writer (callbacks)
+	wake chan struct{} // new messages committed or acks made room
+	done chan struct{} // closed by close
+
+	lastSeen atomic.Int64 // Unix ns of the last frame or pong from the kiosk
+	lastPing time.Time    // Server.tickLoop only
+
+	closeOnce sync.Once
+
+	mu           sync.Mutex
+	closed       bool
+	calls        map[string]chan []byte // pending callbacks by id
+	inflight     []inflightMsg          // sent, not yet acknowledged, in order
+	lastSent     uint64                 // highest seq written (or skipped)
+	lastProgress time.Time              // last ack, or first send into an empty window
+
+	sent uint64 // writer's cursor: highest seq handled; writer only after start
+}
+
+// inflightMsg is a notification written to the kiosk and not yet acked.
+type inflightMsg struct {
+	seq uint64
+	at  int64 // when the relay stored it, Unix ns
+}
+
+// newSession prepares a session that resumes after the kiosk's acked seq.
+func newSession(s *Server, k *kiosk, conn *websocket.Conn, remote string) *session {
+	start := k.acked.Load()
+	ss := &session{
+		srv:      s,
+		k:        k,
+		conn:     conn,
+		remote:   remote,
+		out:      make(chan []byte, s.cfg.SendQueue),
+		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+		lastSent: start,
+		sent:     start,
+		lastPing: time.Now(),
+	}
+	ss.lastSeen.Store(time.Now().UnixNano())
+	return ss
+}
+
+// poke wakes the writer without blocking.
+func (ss *session) poke() {
+	select {
+	case ss.wake <- struct{}{}:
+	default:
+	}
+}
+
+// enqueue hands a frame to the writer; false when the queue is full (the
+// kiosk is slow) or the session is closed.
+func (ss *session) enqueue(b []byte) bool {
+	select {
+	case <-ss.done:
+		return false
+	default:
+	}
+	select {
+	case ss.out <- b:
+		return true
+	default:
+		return false
+	}
+}
+
+// close ends the session once: pending callbacks fail, the kiosk forgets
+// it, a close frame is attempted and the socket is closed, which stops
+// both goroutines.
+func (ss *session) close(reason string) {
+	ss.closeOnce.Do(func() {
+		ss.mu.Lock()
+		ss.closed = true
+		ss.mu.Unlock()
+		close(ss.done)
+		ss.k.detach(ss)
+		ss.srv.m.connected.Add(-1)
+		ss.srv.m.disconnects.inc(reason)
+		code, text := websocket.CloseNormalClosure, reason
+		switch reason {
+		case dropShutdown:
+			code = websocket.CloseGoingAway
+		case dropProtocol:
+			code = websocket.CloseProtocolError
+		case dropQueue, dropAck, dropStorage:
+			code = websocket.CloseTryAgainLater
+		}
+		if reason != dropPeer && reason != dropWrite {
+			_ = ss.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeGrace))
+		}
+		_ = ss.conn.Close()
+		lvl := ss.srv.log.Info
+		if reason == dropQueue || reason == dropAck || reason == dropProtocol || reason == dropStorage || reason == dropWrite {
+			lvl = ss.srv.log.Warn
+		}
+		lvl("kiosk disconnected", "kiosk", ss.k.cfg.ID, "remote", ss.remote, "reason", reason)
+	})
+}
+
+// call forwards a mode-1 callback and waits for the kiosk's reply. It
+// returns the reply and callbackOK, or nil and the failure's outcome.
+func (ss *session) call(ctx context.Context, body []byte, timeout time.Duration) ([]byte, string) {
+	var idb [12]byte
+	_, _ = rand.Read(idb[:])
+	id := hex.EncodeToString(idb[:])
+	ch := make(chan []byte, 1)
+	ss.mu.Lock()
+	if ss.closed {
+		ss.mu.Unlock()
+		return nil, callbackOffline
+	}
+	if ss.calls == nil {
+		ss.calls = make(map[string]chan []byte) // most kiosks never get one
+	}
+	ss.calls[id] = ch
+	ss.mu.Unlock()
+	defer func() {
+		ss.mu.Lock()
+		delete(ss.calls, id)
+		ss.mu.Unlock()
+	}()
+	f := frame{Type: typeCallback, ID: id, DeadlineMS: timeout.Milliseconds(), Body: string(body)}
+	if !ss.enqueue(f.encode()) {
+		select {
+		case <-ss.done:
+			return nil, callbackOffline
+		default:
+		}
+		ss.close(dropQueue)
+		return nil, callbackSlow
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case reply := <-ch:
+		return reply, callbackOK
+	case <-t.C:
+		return nil, callbackTimeout
+	case <-ctx.Done():
+		return nil, callbackTimeout
+	case <-ss.done:
+		return nil, callbackOffline
+	}
+}
+
+// readLimit bounds one inbound frame: a callback reply is at most MaxBody
+// of XML, which JSON escaping can at most double, plus the envelope.
+func (ss *session) readLimit() int64 { return 2*ss.srv.cfg.MaxBody + 1024 }
+
+// readLoop reads the kiosk's frames until the connection fails or is
+// closed. It parks inside gorilla's read path on every idle connection, so
+// it does as little as possible there: no deadline timers (Server.tickLoop
+// drops a kiosk silent for PongWait, using lastSeen), and the work per frame
+// lives in handle. Its stack then stays at the minimum on idle kiosks.
+func (ss *session) readLoop() {
+	defer ss.srv.sessions.Done()
+	ss.conn.SetReadLimit(ss.readLimit())
+	ss.conn.SetPongHandler(func(string) error {
+		ss.lastSeen.Store(time.Now().UnixNano())
+		return nil
+	})
+	for {
+		_, r, err := ss.conn.NextReader()
+		if err != nil {
+			ss.close(dropPeer)
+			return
+		}
+		if !ss.handle(r) {
+			return
+		}
+	}
+}
+
+// handle reads and applies one frame; false when the session must end.
+//
+//go:noinline
+func (ss *session) handle(r io.Reader) bool {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		ss.close(dropPeer)
+		return false
+	}
+	ss.lastSeen.Store(time.Now().UnixNano())
+	f, err := decodeFrame(data)
+	if err != nil {
+		ss.srv.log.Warn("kiosk sent a malformed frame", "kiosk", ss.k.cfg.ID, "err", err)
+		ss.close(dropProtocol)
+		return false
+	}
+	switch f.Type {
+	case typeAck:
+		if err := ss.onAck(f); err != nil {
+			ss.srv.log.Warn("kiosk broke the protocol", "kiosk", ss.k.cfg.ID, "err", err)
+			ss.close(dropProtocol)
+			return false
+		}
+	case typeCallbackReply:
+		ss.mu.Lock()
+		ch := ss.calls[f.ID]
+		ss.mu.Unlock()
+		if ch == nil {
+			ss.srv.log.Info("late or unknown callback reply dropped", "kiosk", ss.k.cfg.ID)
+			return true
+		}
+		select {
+		case ch <- []byte(f.Body):
+		default:
+		}
+	default:
+		ss.srv.log.Debug("unknown frame type ignored", "kiosk", ss.k.cfg.ID, "type", clip(f.Type))
+	}
+	return true
+}
+
+// onAck applies a cumulative acknowledgement.
+func (ss *session) onAck(f *frame) error {
+	if f.Epoch != ss.srv.st.epoch {
+		return nil // an ack from another store's numbering means nothing here
+	}
+	now := ss.srv.cfg.Now()
+	ss.mu.Lock()
+	if f.Seq > ss.lastSent {
+		last := ss.lastSent
+		ss.mu.Unlock()
+		return fmt.Errorf("ack of seq %d, only %d sent", f.Seq, last)
+	}
+	n := 0
+	for n < len(ss.inflight) && ss.inflight[n].seq <= f.Seq {
+		ss.srv.m.delivery.observe(time.Duration(now.UnixNano() - ss.inflight[n].at))
+		n++
+	}
+	ss.inflight = ss.inflight[n:]
+	if n > 0 {
+		ss.lastProgress = now
+	}
+	ss.mu.Unlock()
+	ss.srv.m.delivered.Add(uint64(n))
+	if ss.k.ackTo(f.Seq) {
+		ss.srv.markAck(ss.k)
+	}
+	if h := ss.srv.ackHook; h != nil {
+		h(ss.k.cfg.ID, f.Seq)
+	}
+	if n > 0 {
+		ss.poke() // the window has room again
+	}
+	return nil
+}
+
+// writeLoop writes notifications as they are committed and callbacks as
+// they come. (The welcome was written before it started; pings and timeouts
+// are Server.tickLoop's.) It parks for hours on every idle connection and
+// does nothing else there, so its stack stays at the minimum.
+func (ss *session) writeLoop() {
+	defer ss.srv.sessions.Done()
+	if !ss.pump() {
+		return
+	}
+	for {
+		ok := true
+		select {
+		case <-ss.done:
+			return
+		case b := <-ss.out:
+			ok = ss.write(b)
+		case <-ss.wake:
+			ok = ss.pump()
+		}
+		if !ok {
+			return
+		}
+	}
+}
+
+// ping sends a ping within WriteTimeout. gorilla allows WriteControl
+// concurrently with the writer; it serialises the two internally.
+func (ss *session) ping() {
+	err := ss.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(ss.srv.cfg.WriteTimeout))
+	if err != nil {
+		ss.close(dropWrite)
+	}
+}
+
+// welcome is the first frame of the connection. (A function of its own
+// keeps writeLoop's frame, parked for hours on every connection, small.)
+func (ss *session) welcome() []byte {
+	cfg := &ss.srv.cfg
+	f := frame{
+		Type: typeWelcome, V: ProtocolVersion, Kiosk: ss.k.cfg.ID, Epoch: ss.srv.st.epoch,
+		ResumeAfter: ss.sent, PingMS: cfg.PingInterval.Milliseconds(), Window: cfg.Window,
+	}
+	return f.encode()
+}
+
+// write sends one text frame within WriteTimeout.
+//
+//go:noinline
+func (ss *session) write(b []byte) bool {
+	_ = ss.conn.SetWriteDeadline(time.Now().Add(ss.srv.cfg.WriteTimeout))
+	if err := ss.conn.WriteMessage(websocket.TextMessage, b); err != nil {
+		ss.close(dropWrite)
+		return false
+	}
+	return true
+}
+
+// ackOverdue reports whether in-flight messages have waited too long.
+func (ss *session) ackOverdue() bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return len(ss.inflight) > 0 && ss.srv.cfg.Now().Sub(ss.lastProgress) > ss.srv.cfg.AckTimeout
+}
+
+// pump writes stored notifications after the cursor while the window has
+// room. It reads the store, so nothing committed can be missed: a wake-up
+// always follows the commit it announces.
+func (ss *session) pump() bool {
+	cfg := &ss.srv.cfg
+	for {
+		ss.mu.Lock()
+		room := cfg.Window - len(ss.inflight)
+		ss.mu.Unlock()
+		if room <= 0 {
+			return true
+		}
+		if ss.k.last.Load() <= ss.sent {
+			return true // nothing newer committed: no need to read the store
+		}
+		if a := ss.k.acked.Load(); a > ss.sent {
+			ss.sent = a // acknowledged meanwhile (e.g. by a previous connection)
+			ss.mu.Lock()
+			ss.lastSent = max(ss.lastSent, a)
+			ss.mu.Unlock()
+		}
+		recs, err := ss.srv.st.readAfter(ss.k.cfg.ID, ss.sent, room)
+		if err != nil {
+			ss.srv.log.Error("reading kiosk queue failed", "kiosk", ss.k.cfg.ID, "err", err)
+			ss.close(dropStorage)
+			return false
+		}
+		if len(recs) == 0 {
+			return true
+		}
+		for _, rec := range recs {
+			ss.mu.Lock()
+			if len(ss.inflight) == 0 {
+				ss.lastProgress = cfg.Now()
+			}
+			ss.inflight = append(ss.inflight, inflightMsg{seq: rec.seq, at: rec.at})
+			ss.lastSent = rec.seq
+			ss.mu.Unlock()
+			ss.sent = rec.seq
+			f := frame{Type: typeNotify, Seq: rec.seq, Epoch: ss.srv.st.epoch, At: rec.at / int64(time.Millisecond), Body: string(rec.body)}
+			if !ss.write(f.encode()) {
+				return false
+			}
+			ss.srv.m.sent.Add(1)
+		}
+	}
+}
