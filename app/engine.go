@@ -449,3 +449,7 @@ func isTransient(err error) bool {
 	return errors.Is(err, wxpay.ErrTransport) || wxpay.IsRetryable(err) ||
 		errors.Is(err, context.DeadlineExceeded)
 }
+
+// StatusChanged tells the screens the status may have changed (the printer
+// finished or failed a job); adapters call it from their own goroutines.
+func (e *Engine) StatusChanged() { e.publish(Update{}) }

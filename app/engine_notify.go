@@ -85,7 +85,7 @@ func (e *Engine) confirm(c Confirmation) (Order, ConfirmOutcome, error) {
 
 // nativeCallbackBudget bounds the work for one mode-1 callback: WeChat
 // waits only a few seconds for the reply.
-const nativeCallbackBudget = 4 * time.Second
+const nativeCallbackBudget = 3 * time.Second
 
 // HandleNativeCallback answers a Native mode-1 callback forwarded by the
 // relay: the scanned product_id becomes a new order, its unified order's
