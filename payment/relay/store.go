@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // DBFile is the name of the relay's bbolt file inside ServerConfig.DataDir.
@@ -72,7 +73,7 @@ func openStore(dir string) (*store, error) {
 	path := filepath.Join(dir, DBFile)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("relay: open %s: locked by another process (is a relay already running on this data dir?): %w", path, err)
 		}
 		return nil, fmt.Errorf("relay: open %s: %w", path, err)
