@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"saoma/app"
+	"saoma/app/demo"
+	"saoma/payment/relay"
+	"saoma/payment/wxpay"
+	"saoma/printer"
+	"saoma/store"
+	"saoma/ui"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+// kioskFlags are the kiosk's command-line options.
+type kioskFlags struct {
+	config          string
+	data            string
+	fullscreen      bool
+	customerDisplay bool
+	locale          string
+	demo            bool
+	verbose         bool
+}
+
+func parseKioskFlags(args []string, stderr io.Writer) (kioskFlags, error) {
+	var f kioskFlags
+	fs := flag.NewFlagSet("saoma", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.config, "config", app.DefaultConfigPath(), "config file (TOML); demo mode when it does not exist")
+	fs.StringVar(&f.data, "data", defaultDataDir(), "data directory (ledger, print previews)")
+	fs.BoolVar(&f.fullscreen, "fullscreen", false, "run full screen (kiosk)")
+	fs.BoolVar(&f.customerDisplay, "customer-display", false, "show the Pay screen in a second window for a customer-facing monitor")
+	fs.StringVar(&f.locale, "locale", "", "zh or en (default: the config's, else zh)")
+	fs.BoolVar(&f.demo, "demo", false, "demo mode even when a config file exists")
+	fs.BoolVar(&f.verbose, "v", false, "verbose logs")
+	if err := fs.Parse(args); err != nil {
+		return f, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if f.locale != "" && f.locale != "zh" && f.locale != "en" {
+		return f, fmt.Errorf("%w: -locale must be zh or en", errUsage)
+	}
+	return f, nil
+}
+
+// runKiosk wires the adapters into the engine and shows the screens until
+// the window closes.
+func runKiosk(args []string, stdout, stderr io.Writer) error {
+	f, err := parseKioskFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx, cancel := context.WithCancel(context.Background())
+	k, err := wire(ctx, f, logger)
+	if err != nil {
+		cancel()
+		return err
+	}
+	defer func() {
+		cancel() // ends the relay link and the engine's pollers first
+		k.close()
+	}()
+
+	a := fyneapp.NewWithID("com.saoma.kiosk")
+	win, err := ui.New(a, k.engine, ui.Options{
+		Fullscreen:      f.fullscreen,
+		CustomerDisplay: f.customerDisplay,
+		Locale:          k.cfg.Locale,
+		Config:          k.cfg,
+		SaveConfig:      k.saveConfig,
+		Preview:         k.printer.Preview,
+		DataDir:         k.dataDir,
+		Version:         version,
+		Demo:            k.world != nil,
+		SimURL:          k.simURL(),
+	})
+	if err != nil {
+		return err
+	}
+	win.ShowAndRun()
+	return nil
+}
+
+// kiosk is everything wire builds, for closing in order.
+type kiosk struct {
+	cfg        app.Config
+	configPath string
+	dataDir    string
+	world      *demo.World
+	store      *store.Store
+	printer    *printer.Queue
+	engine     *app.Engine
+	relayDone  chan struct{}
+	logger     *slog.Logger
+	// live is the engine once built, for adapters' goroutines that start
+	// before it exists.
+	live atomic.Pointer[app.Engine]
+}
+
+func (k *kiosk) simURL() string {
+	if k.world == nil {
+		return ""
+	}
+	return k.world.SimURL
+}
+
+// saveConfig writes the settings the owner changed. In demo mode the demo
+// credentials are not written out: the file then holds only what the owner
+// typed, and becomes a live config once it has merchant credentials.
+func (k *kiosk) saveConfig(c app.Config) error {
+	if k.world != nil && c.WxPay.AppID == k.cfg.WxPay.AppID && c.WxPay.Key == k.cfg.WxPay.Key {
+		c.WxPay = app.WxPayConfig{}
+		c.Relay = app.RelayConfig{}
+	}
+	if err := c.Save(k.configPath); err != nil {
+		return err
+	}
+	k.logger.Info("config saved", "path", k.configPath)
+	return nil
+}
+
+// wire loads the config (or starts the demo world), opens the ledger and the
+// printer, and starts the engine and the relay link.
+func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err error) {
+	k := &kiosk{configPath: f.config, dataDir: f.data, logger: logger}
+	defer func() {
+		if err != nil {
+			k.close()
+		}
+	}()
+	// A failed wire leaves nothing running: ctx is cancelled by the caller
+	// before close waits for the relay link.
+	cfg, err := app.LoadConfig(f.config)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || f.demo:
+		logger.Info("no merchant config: demo mode", "config", f.config)
+		k.dataDir = filepath.Join(f.data, "demo")
+		if err := os.MkdirAll(k.dataDir, 0o700); err != nil {
+			return nil, err
+		}
+		k.world, err = demo.Start(ctx, k.dataDir, demo.Options{Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		cfg = demoConfig(k.world, cfg)
+		logger.Info("demo: pay open QR codes from the simulator's customer page", "url", k.world.SimURL)
+	case err != nil:
+		return nil, fmt.Errorf("config %s: %w", f.config, err)
+	}
+	cfg = cfg.WithDefaults()
+	if f.locale != "" {
+		cfg.Locale = f.locale
+	}
+	k.cfg = cfg
+	if err := os.MkdirAll(k.dataDir, 0o700); err != nil {
+		return nil, err
+	}
+
+	k.store, err = store.Open(store.LedgerPath(k.dataDir), store.Options{DayBoundary: cfg.DayBoundaryDuration()})
+	if err != nil {
+		return nil, fmt.Errorf("ledger in %s: %w", k.dataDir, err)
+	}
+	if k.world != nil {
+		if err := seedCatalog(k.store); err != nil {
+			return nil, err
+		}
+	}
+
+	pc := printerConfig(cfg.Printer, filepath.Join(k.dataDir, "previews"))
+	pc.OnChange = func(printer.Job) {
+		if e := k.live.Load(); e != nil {
+			e.StatusChanged()
+		}
+	}
+	k.printer, err = printer.New(pc)
+	if err != nil {
+		return nil, fmt.Errorf("printer: %w", err)
+	}
+
+	wx, err := wxpayConfig(cfg, k.world)
+	if err != nil {
+		return nil, err
+	}
+	client, err := wxpay.NewClient(wx)
+	if err != nil {
+		return nil, fmt.Errorf("wxpay: %w", err)
+	}
+	notifyURL := ""
+	if cfg.Relay.URL != "" {
+		notifyURL = cfg.Relay.URL + "/wxpay/notify/" + cfg.KioskID
+	}
+	k.engine, err = app.NewEngine(app.EngineConfig{
+		KioskID:        cfg.KioskID,
+		Shop:           cfg.Shop,
+		Orders:         k.store,
+		Catalog:        k.store,
+		Reports:        k.store,
+		Printer:        k.printer,
+		Payments:       client,
+		AppID:          wx.AppID,
+		MchID:          wx.MchID,
+		APIKey:         wx.APIKey,
+		SignType:       string(wx.SignType),
+		NotifyURL:      notifyURL,
+		SpbillCreateIP: cfg.WxPay.SpbillCreateIP,
+		QRLifetime:     cfg.QRLifetime.Duration,
+		Logger:         logger.With("component", "engine"),
+		Demo:           k.world != nil,
+		SimURL:         k.simURL(),
+		PrinterStatus:  func() app.PrinterStatus { return printerStatus(k.printer) },
+		RetryPrints:    func(ctx context.Context) error { return retryFailed(ctx, k.printer) },
+		Flagged: func() (int, error) {
+			f, err := k.store.Flagged()
+			return len(f), err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	k.live.Store(k.engine)
+	go func() {
+		if err := k.engine.Start(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("engine start", "err", err)
+		}
+	}()
+
+	if cfg.Relay.URL != "" {
+		rc, err := relay.NewClient(relay.ClientConfig{
+			URL:              cfg.Relay.URL,
+			Token:            cfg.Relay.Token,
+			KioskID:          cfg.KioskID,
+			OnNotification:   k.engine.HandleNotification,
+			OnNativeCallback: k.engine.HandleNativeCallback,
+			OnLink:           k.engine.SetLink,
+			Logger:           logger.With("component", "relay"),
+			StatePath:        filepath.Join(k.dataDir, "relay-state.json"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("relay: %w", err)
+		}
+		k.relayDone = make(chan struct{})
+		go func() {
+			defer close(k.relayDone)
+			rc.Run(ctx)
+		}()
+	} else {
+		logger.Warn("no relay configured: payments are confirmed by polling WeChat only")
+	}
+	return k, nil
+}
+
+// close stops what wire started, in reverse order. The context given to
+// wire must be cancelled first so the relay link ends.
+func (k *kiosk) close() {
+	if k.relayDone != nil {
+		select {
+		case <-k.relayDone:
+		case <-time.After(5 * time.Second):
+			k.logger.Warn("relay link did not stop in time")
+		}
+	}
+	if k.engine != nil {
+		k.engine.Wait()
+	}
+	if k.printer != nil {
+		k.printer.Close()
+	}
+	if k.store != nil {
+		k.store.Close()
+	}
+	if k.world != nil {
+		k.world.Close()
+	}
+}

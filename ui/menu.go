@@ -1,0 +1,55 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// openMenu shows the cashier's menu: Sales and Settings (owner PIN),
+// reprint the last receipt, language.
+func (k *Kiosk) openMenu() {
+	l := k.lang
+	var d dialog.Dialog
+	item := func(label string, f func()) fyne.CanvasObject {
+		b := widget.NewButton(label, func() { d.Hide(); f() })
+		return container.NewStack(minHeight(56*k.theme.scale), b)
+	}
+	other := "English"
+	otherLoc := "en"
+	if k.lang == 1 {
+		other, otherLoc = "中文", "zh"
+	}
+	items := container.NewVBox(
+		item(l.T("sales"), k.openSales),
+		item(l.T("settings"), k.openSettings),
+		item(l.T("reprint.last"), k.reprintLast),
+		item(other, func() { k.setLocale(otherLoc) }),
+	)
+	d = dialog.NewCustom(l.T("menu"), l.T("back"), container.NewGridWrap(fyne.NewSize(300*k.theme.scale, 260*k.theme.scale), items), k.win)
+	d.Show()
+}
+
+func (k *Kiosk) reprintLast() {
+	no := k.lastPaid
+	if no == "" {
+		return
+	}
+	go func() {
+		ctx, cancel := k.ctx()
+		defer cancel()
+		k.eng.Reprint(ctx, no)
+	}()
+}
+
+func (k *Kiosk) openSales() {
+	k.askPIN(pinOwner, func() {
+		k.sales = newSalesScreen(k)
+		k.setBody("sales", k.sales.obj)
+	})
+}
+
+func (k *Kiosk) openSettings() {
+	k.askPIN(pinOwner, func() { k.setBody("settings", newSettingsScreen(k).obj) })
+}

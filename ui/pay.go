@@ -1,0 +1,387 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"saoma/app"
+)
+
+// payScreen is what the customer sees: shop, amount, the QR, countdown and
+// the state; and, on the cashier's copy, Cancel (PIN), Print bill, and the
+// paid panel with the receipt.
+type payScreen struct {
+	k        *Kiosk
+	customer bool
+	obj      fyne.CanvasObject
+
+	order    app.Order
+	deadline time.Time
+
+	amount    *canvas.Text
+	qr        *qrView
+	qrBox     *fyne.Container
+	scan      *widget.Label
+	countdown *canvas.Text
+	state     *canvas.Text
+	errLabel  *widget.Label
+	banner    *fyne.Container
+
+	cancelBtn, billBtn, refreshBtn, retryBtn, backBtn *widget.Button
+
+	waitView *fyne.Container
+	paidView *fyne.Container
+	paidAmt  *canvas.Text
+	paidNote *canvas.Text
+	receipt  *canvas.Image
+	paidBtns *fyne.Container
+}
+
+func newPayScreen(k *Kiosk, customer bool) *payScreen {
+	p := &payScreen{k: k, customer: customer}
+	l := k.lang
+	sc := k.theme.scale
+	shop := canvas.NewText(k.cfg.Shop, colorInk)
+	shop.TextSize = 22 * sc
+	shop.Alignment = fyne.TextAlignCenter
+	p.amount = canvas.NewText("", colorInk)
+	p.amount.TextSize = 56 * sc
+	p.amount.TextStyle = fyne.TextStyle{Bold: true}
+	p.amount.Alignment = fyne.TextAlignCenter
+	p.qr = newQRView()
+	p.qrBox = container.NewStack(p.qr)
+	p.scan = widget.NewLabelWithStyle(l.T("scan"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	p.countdown = canvas.NewText("", colorInk)
+	p.countdown.TextSize = 24 * sc
+	p.countdown.Alignment = fyne.TextAlignCenter
+	p.state = canvas.NewText("", colorWaiting)
+	p.state.TextSize = 24 * sc
+	p.state.Alignment = fyne.TextAlignCenter
+	p.errLabel = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	p.errLabel.Importance = widget.DangerImportance
+	p.errLabel.Wrapping = fyne.TextWrapWord
+	bannerText := canvas.NewText(l.T("paid.after"), color.White)
+	bannerText.TextSize = 22 * sc
+	bannerText.Alignment = fyne.TextAlignCenter
+	p.banner = container.NewStack(canvas.NewRectangle(colorDanger), container.NewPadded(bannerText))
+	p.banner.Hide()
+
+	p.cancelBtn = widget.NewButton(l.T("cancel"), p.askCancel)
+	p.billBtn = widget.NewButton(l.T("print.bill"), p.printBill)
+	p.refreshBtn = widget.NewButton(l.T("refresh"), p.refresh)
+	p.refreshBtn.Importance = widget.HighImportance
+	p.retryBtn = widget.NewButton(l.T("retry"), p.retry)
+	p.retryBtn.Importance = widget.HighImportance
+	p.backBtn = widget.NewButton(l.T("next"), p.next)
+	left := container.NewVBox(layout.NewSpacer(), p.cancelBtn)
+	right := container.NewVBox(layout.NewSpacer(), p.billBtn)
+	if customer {
+		left.Hide()
+		right.Hide()
+	}
+	info := container.NewVBox(p.scan, p.countdown, p.state, p.errLabel,
+		container.NewCenter(container.NewHBox(p.retryBtn, p.refreshBtn, p.backBtn)))
+	p.waitView = container.NewBorder(
+		container.NewVBox(p.banner, shop, p.amount),
+		container.NewBorder(nil, nil, left, right, info),
+		nil, nil, p.qrBox)
+
+	// Paid: the whole screen green, a large tick, the amount; the
+	// cashier's copy shows the receipt beside Reprint and Next.
+	tick := canvas.NewText("✓ "+l.T("paid"), color.White)
+	tick.TextSize = 64 * sc
+	tick.TextStyle = fyne.TextStyle{Bold: true}
+	tick.Alignment = fyne.TextAlignCenter
+	p.paidAmt = canvas.NewText("", color.White)
+	p.paidAmt.TextSize = 56 * sc
+	p.paidAmt.TextStyle = fyne.TextStyle{Bold: true}
+	p.paidAmt.Alignment = fyne.TextAlignCenter
+	p.paidNote = canvas.NewText("", color.White)
+	p.paidNote.TextSize = 20 * sc
+	p.paidNote.Alignment = fyne.TextAlignCenter
+	p.receipt = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
+	reprint := widget.NewButton(l.T("reprint"), p.reprint)
+	next := widget.NewButton(l.T("next"), p.next)
+	next.Importance = widget.HighImportance
+	p.paidBtns = container.NewVBox(reprint, container.NewStack(minHeight(72*sc), next))
+	green := canvas.NewRectangle(colorPay)
+	msg := container.NewVBox(layout.NewSpacer(), tick, p.paidAmt, p.paidNote, layout.NewSpacer())
+	var paidBody fyne.CanvasObject = container.NewStack(green, container.NewCenter(msg))
+	if !customer {
+		receiptPane := container.NewBorder(nil, p.paidBtns, nil, nil, p.receipt)
+		split := container.NewHSplit(container.NewStack(green, container.NewCenter(msg)), container.NewPadded(receiptPane))
+		split.Offset = 0.62
+		paidBody = split
+	}
+	p.paidView = container.NewStack(paidBody)
+	p.paidView.Hide()
+	bg := canvas.NewRectangle(color.White)
+	p.obj = container.NewStack(bg, container.NewPadded(p.waitView), p.paidView)
+	return p
+}
+
+// show renders an order's state.
+func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
+	l := p.k.lang
+	p.order, p.deadline = o, deadline
+	p.amount.Text = money(o.Total)
+	p.amount.Refresh()
+	p.errLabel.SetText("")
+	p.errLabel.Hide()
+	if err != nil {
+		p.errLabel.SetText(err.Error())
+		p.errLabel.Show()
+	}
+	p.banner.Hide()
+	for _, b := range []*widget.Button{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
+		b.Hide()
+	}
+	p.waitView.Show()
+	p.paidView.Hide()
+	switch o.State {
+	case app.StateCreated:
+		p.qrBox.Hide()
+		p.setState(l.T("requesting"), colorWaiting)
+		p.cancelBtn.Show()
+		if err != nil {
+			p.retryBtn.Show()
+		}
+	case app.StateAwaiting:
+		p.qr.set(o.CodeURL, false)
+		p.qrBox.Show()
+		p.setState(l.T("waiting"), colorWaiting)
+		p.cancelBtn.Show()
+		p.billBtn.Show()
+	case app.StateCancelPending, app.StateClosed:
+		p.qrBox.Hide()
+		p.setState(l.T("cancelled"), colorGrey)
+		p.backBtn.Show()
+	case app.StateExpired:
+		p.qr.set(o.CodeURL, true)
+		p.qrBox.Show()
+		p.setState(l.T("expired"), colorGrey)
+		p.refreshBtn.Show()
+		p.backBtn.Show()
+	default: // paid, paid after cancel, refunded later
+		p.showPaid(o)
+	}
+	p.tick()
+}
+
+func (p *payScreen) showPaid(o app.Order) {
+	p.paidAmt.Text = money(o.Total)
+	p.paidAmt.Refresh()
+	p.paidNote.Text = o.OutTradeNo
+	p.paidNote.Refresh()
+	if o.State == app.StatePaidAfterCancel {
+		p.banner.Show()
+		p.paidNote.Text = p.k.lang.T("paid.after")
+		p.paidNote.Refresh()
+	}
+	if !p.customer && p.k.opts.Preview != nil {
+		img, err := p.k.opts.Preview(app.Paper{Kind: app.PaperReceipt, Shop: p.k.cfg.Shop, KioskID: o.KioskID, Order: o, QR: o.OutTradeNo})
+		if err == nil {
+			p.receipt.Image = img
+			p.receipt.Refresh()
+		}
+	}
+	p.waitView.Hide()
+	p.paidView.Show()
+}
+
+func (p *payScreen) setState(text string, c color.Color) {
+	p.state.Text = text
+	p.state.Color = c
+	p.state.Refresh()
+}
+
+// tick updates the countdown from the monotonic-backed deadline.
+func (p *payScreen) tick() {
+	if p.order.State != app.StateAwaiting || p.deadline.IsZero() {
+		p.countdown.Text = ""
+		p.countdown.Refresh()
+		return
+	}
+	left := p.deadline.Sub(p.k.now())
+	if left < 0 {
+		left = 0
+	}
+	p.countdown.Text = p.k.lang.T("valid", hms(left))
+	p.countdown.Color = colorInk
+	if left < 5*time.Minute {
+		p.countdown.Color = colorWaiting
+	}
+	p.countdown.Refresh()
+	if left == 0 {
+		p.qr.set(p.order.CodeURL, true)
+		p.setState(p.k.lang.T("expired"), colorGrey)
+	}
+}
+
+func hms(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
+}
+
+func (p *payScreen) askCancel() {
+	if p.customer || !p.order.State.Open() {
+		return
+	}
+	no := p.order.OutTradeNo
+	p.k.askPIN(pinCashier, func() {
+		p.setState(p.k.lang.T("cancelling"), colorGrey)
+		p.qrBox.Hide()
+		go func() {
+			ctx, cancel := p.k.ctx()
+			defer cancel()
+			o, err := p.k.eng.Cancel(ctx, no)
+			p.k.do(func() {
+				if p.k.payNo == no {
+					p.show(o, time.Time{}, err)
+				}
+			})
+		}()
+	})
+}
+
+func (p *payScreen) run(f func() (app.Order, error)) {
+	go func() {
+		o, err := f()
+		p.k.do(func() {
+			if o.OutTradeNo != "" {
+				p.k.payNo = o.OutTradeNo
+				p.show(o, deadlineOf(o), err)
+			} else if err != nil {
+				p.errLabel.SetText(err.Error())
+			}
+		})
+	}()
+}
+
+func (p *payScreen) refresh() {
+	no := p.order.OutTradeNo
+	p.run(func() (app.Order, error) {
+		ctx, cancel := p.k.ctx()
+		defer cancel()
+		return p.k.eng.RefreshQR(ctx, no)
+	})
+}
+
+func (p *payScreen) retry() {
+	no := p.order.OutTradeNo
+	p.run(func() (app.Order, error) {
+		ctx, cancel := p.k.ctx()
+		defer cancel()
+		return p.k.eng.Retry(ctx, no)
+	})
+}
+
+func (p *payScreen) printBill() {
+	no := p.order.OutTradeNo
+	go func() {
+		ctx, cancel := p.k.ctx()
+		defer cancel()
+		if _, err := p.k.eng.PrintBill(ctx, no); err != nil {
+			p.k.do(func() { p.errLabel.SetText(err.Error()) })
+		}
+	}()
+}
+
+func (p *payScreen) reprint() {
+	no := p.order.OutTradeNo
+	go func() {
+		ctx, cancel := p.k.ctx()
+		defer cancel()
+		p.k.eng.Reprint(ctx, no)
+	}()
+}
+
+// next ends the order's screen and goes back to selling.
+func (p *payScreen) next() {
+	p.k.eng.Done(p.order.OutTradeNo)
+	p.order = app.Order{}
+	p.k.showSell()
+}
+
+// qrView draws a QR code at the size it is given, with whole pixels per
+// module on a white quiet zone — never a scaled bitmap.
+type qrView struct {
+	widget.BaseWidget
+	raster  *canvas.Raster
+	content string
+	grey    bool
+	cache   image.Image
+	cacheW  int
+	cacheK  string
+}
+
+func newQRView() *qrView {
+	v := &qrView{}
+	v.raster = canvas.NewRaster(v.draw)
+	v.raster.ScaleMode = canvas.ImageScalePixels
+	v.ExtendBaseWidget(v)
+	return v
+}
+
+func (v *qrView) set(content string, grey bool) {
+	if v.content == content && v.grey == grey {
+		return
+	}
+	v.content, v.grey = content, grey
+	v.raster.Refresh()
+}
+
+func (v *qrView) draw(w, h int) image.Image {
+	side := min(w, h)
+	key := fmt.Sprintf("%s|%v", v.content, v.grey)
+	if v.cache != nil && v.cacheW == side && v.cacheK == key {
+		return v.cache
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	if v.content != "" && side > 0 {
+		if q, err := qrcode.New(v.content, qrcode.Medium); err == nil {
+			q.DisableBorder = true
+			bits := q.Bitmap()
+			n := len(bits)
+			// Whole pixels per module; one module of margin inside the
+			// raster, the rest of the quiet zone is the white screen.
+			ppm := side / (n + 2)
+			if ppm > 0 {
+				fg := image.NewUniform(color.Black)
+				if v.grey {
+					fg = image.NewUniform(color.Gray{Y: 0xC8})
+				}
+				x0, y0 := (w-n*ppm)/2, (h-n*ppm)/2
+				for y, row := range bits {
+					for x, on := range row {
+						if on {
+							r := image.Rect(x0+x*ppm, y0+y*ppm, x0+(x+1)*ppm, y0+(y+1)*ppm)
+							draw.Draw(img, r, fg, image.Point{}, draw.Src)
+						}
+					}
+				}
+			}
+		}
+	}
+	v.cache, v.cacheW, v.cacheK = img, side, key
+	return img
+}
+
+// MinSize is small: the QR takes all the height the screen leaves it,
+// drawn at whole pixels per module.
+func (v *qrView) MinSize() fyne.Size { return fyne.NewSize(260, 260) }
+
+func (v *qrView) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(v.raster)
+}

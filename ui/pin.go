@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"saoma/app"
+)
+
+// pinRole says whose PIN a prompt wants.
+type pinRole int
+
+const (
+	pinCashier pinRole = iota // leaving the Pay screen
+	pinOwner                  // Sales and Settings
+)
+
+// demoPIN is accepted while no PIN has been set; the prompt says so.
+const demoPIN = "0000"
+
+// checkPIN reports whether pin opens role. The owner's PIN opens the
+// cashier's prompts too.
+func (k *Kiosk) checkPIN(role pinRole, pin string) bool {
+	owner, cashier := k.cfg.OwnerPIN, k.cfg.CashierPIN
+	if owner == "" && cashier == "" {
+		return pin == demoPIN
+	}
+	if owner != "" && app.CheckPIN(owner, pin) {
+		return true
+	}
+	if role == pinCashier {
+		if cashier == "" {
+			return owner == "" && pin == demoPIN
+		}
+		return app.CheckPIN(cashier, pin)
+	}
+	return owner == "" && pin == demoPIN
+}
+
+// pinPad is a touch keypad dialog; ok runs only after a correct PIN.
+type pinPad struct {
+	dlg   dialog.Dialog
+	entry *widget.Entry
+	msg   *widget.Label
+}
+
+func (k *Kiosk) askPIN(role pinRole, ok func()) {
+	l := k.lang
+	p := &pinPad{entry: widget.NewPasswordEntry(), msg: widget.NewLabel("")}
+	if k.cfg.OwnerPIN == "" && (role == pinOwner || k.cfg.CashierPIN == "") {
+		p.msg.SetText(l.T("pin.demo"))
+	}
+	p.msg.Wrapping = fyne.TextWrapWord
+	title := l.T("pin.cashier")
+	if role == pinOwner {
+		title = l.T("pin.owner")
+	}
+	submit := func() {
+		if k.checkPIN(role, p.entry.Text) {
+			p.dlg.Hide()
+			ok()
+			return
+		}
+		p.entry.SetText("")
+		p.msg.SetText(l.T("pin.wrong"))
+		p.msg.Importance = widget.DangerImportance
+		p.msg.Refresh()
+	}
+	p.entry.OnSubmitted = func(string) { submit() }
+	keys := container.NewGridWithColumns(3)
+	for _, d := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "✓"} {
+		d := d
+		b := widget.NewButton(d, func() {
+			switch d {
+			case "⌫":
+				if t := p.entry.Text; t != "" {
+					p.entry.SetText(t[:len(t)-1])
+				}
+			case "✓":
+				submit()
+			default:
+				if len(p.entry.Text) < 8 {
+					p.entry.SetText(p.entry.Text + d)
+				}
+			}
+		})
+		if d == "✓" {
+			b.Importance = widget.HighImportance
+		}
+		keys.Add(container.NewStack(minHeight(56*k.theme.scale), b))
+	}
+	body := container.NewVBox(p.entry, p.msg, keys)
+	p.dlg = dialog.NewCustom(title, l.T("cancel"), container.NewGridWrap(fyne.NewSize(320*k.theme.scale, 380*k.theme.scale), body), k.win)
+	k.pin = p
+	p.dlg.Show()
+	k.win.Canvas().Focus(p.entry)
+}

@@ -1,0 +1,358 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"os"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"saoma/app"
+	"saoma/payment/wxpay"
+)
+
+// salesScreen is the owner's day: totals, charts, the list of sales, and
+// exports.
+type salesScreen struct {
+	k       *Kiosk
+	obj     fyne.CanvasObject
+	day     app.Day
+	summary app.Summary
+	orders  []app.Order
+
+	dayLabel *widget.Label
+	cards    *fyne.Container
+	hours    *fyne.Container
+	days     *fyne.Container
+	list     *widget.List
+	msg      *widget.Label
+}
+
+func (k *Kiosk) today() app.Day {
+	return app.BusinessDay(k.now(), k.cfg.DayBoundaryDuration(), wxpay.Shanghai())
+}
+
+func newSalesScreen(k *Kiosk) *salesScreen {
+	l := k.lang
+	s := &salesScreen{k: k, day: k.today(), dayLabel: widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})}
+	s.msg = widget.NewLabel("")
+	s.cards = container.NewGridWithColumns(5)
+	s.hours = container.NewStack()
+	s.days = container.NewStack()
+	s.list = widget.NewList(func() int { return len(s.orders) }, func() fyne.CanvasObject {
+		return container.NewGridWithColumns(5, widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""))
+	}, func(i widget.ListItemID, o fyne.CanvasObject) {
+		s.fillRow(i, o.(*fyne.Container))
+	})
+	s.list.OnSelected = func(i widget.ListItemID) {
+		s.list.UnselectAll()
+		if i < len(s.orders) {
+			s.showDetail(s.orders[i])
+		}
+	}
+	nav := container.NewHBox(
+		widget.NewButton(l.T("back"), k.showSell),
+		widget.NewLabelWithStyle(l.T("sales"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewButton(l.T("prev.day"), func() { s.load(s.day.Add(-1)) }),
+		s.dayLabel,
+		widget.NewButton(l.T("next.day"), func() { s.load(s.day.Add(1)) }),
+		widget.NewButton(l.T("today"), func() { s.load(k.today()) }),
+		layout.NewSpacer(),
+		widget.NewButton(l.T("export.csv"), func() { s.export(app.ExportCSV) }),
+		widget.NewButton(l.T("export.xlsx"), func() { s.export(app.ExportXLSX) }),
+	)
+	charts := container.NewGridWithColumns(2,
+		container.NewBorder(widget.NewLabel(l.T("by.hour")), nil, nil, nil, s.hours),
+		container.NewBorder(widget.NewLabel(l.T("last14")), nil, nil, nil, s.days))
+	top := container.NewVBox(nav, s.cards, container.NewGridWrap(fyne.NewSize(10, 10)), s.msg)
+	body := container.NewVSplit(container.NewStack(minHeight(180*k.theme.scale), charts), s.list)
+	body.Offset = 0.4
+	s.obj = container.NewPadded(container.NewBorder(top, nil, nil, nil, body))
+	s.load(s.day)
+	return s
+}
+
+// load reads one business day (and the 13 before it for the chart).
+func (s *salesScreen) load(d app.Day) {
+	s.day = d
+	s.dayLabel.SetText(string(d))
+	rep := s.k.eng.Reports()
+	sum, err := rep.Summary(d, d)
+	if err != nil {
+		s.msg.SetText(err.Error())
+		return
+	}
+	s.summary = sum
+	s.orders, err = rep.DayOrders(d, d)
+	if err != nil {
+		s.msg.SetText(err.Error())
+	}
+	if len(s.orders) == 0 {
+		s.msg.SetText(s.k.lang.T("no.sales"))
+	} else {
+		s.msg.SetText("")
+	}
+	s.fillCards()
+	s.hours.Objects = []fyne.CanvasObject{barChart(sum.ByHour[:], func(i int) string { return fmt.Sprint(i) }, 6)}
+	s.hours.Refresh()
+	if two, err := rep.Summary(d.Add(-13), d); err == nil {
+		vals := make([]app.Fen, len(two.Days))
+		for i, dt := range two.Days {
+			vals[i] = dt.Gross
+		}
+		s.days.Objects = []fyne.CanvasObject{barChart(vals, func(i int) string { return string(two.Days[i].Day)[5:] }, 2)}
+		s.days.Refresh()
+	}
+	s.list.Refresh()
+}
+
+func (s *salesScreen) fillCards() {
+	l := s.k.lang
+	card := func(title, value string, c color.Color) fyne.CanvasObject {
+		v := canvas.NewText(value, c)
+		v.TextSize = 28 * s.k.theme.scale
+		v.TextStyle = fyne.TextStyle{Bold: true}
+		return container.NewStack(canvas.NewRectangle(color.White),
+			container.NewPadded(container.NewVBox(widget.NewLabel(title), v)))
+	}
+	attention := colorInk
+	if s.summary.Flagged > 0 {
+		attention = colorDanger
+	}
+	s.cards.Objects = []fyne.CanvasObject{
+		card(l.T("gross"), money(s.summary.Gross), colorInk),
+		card(l.T("count"), fmt.Sprint(s.summary.Sales), colorInk),
+		card(l.T("refunds"), money(s.summary.Refunds), colorInk),
+		card(l.T("net"), money(s.summary.Net), colorPay),
+		card(l.T("attention"), fmt.Sprint(s.summary.Flagged), attention),
+	}
+	s.cards.Refresh()
+}
+
+func stateColor(o app.Order) color.Color {
+	switch {
+	case o.Flag != app.FlagNone:
+		return colorDanger
+	case o.State == app.StatePaid:
+		return colorPay
+	case o.State == app.StatePartiallyRefunded || o.State == app.StateRefunded:
+		return colorWaiting
+	}
+	return colorGrey
+}
+
+func (s *salesScreen) stateText(o app.Order) string {
+	t := s.k.lang.T("state." + string(o.State))
+	if o.Flag != app.FlagNone {
+		t += " · " + s.k.lang.T("flag."+string(o.Flag))
+	}
+	return t
+}
+
+func (s *salesScreen) fillRow(i int, row *fyne.Container) {
+	if i >= len(s.orders) {
+		return
+	}
+	o := s.orders[i]
+	at := o.CreatedAt
+	if !o.PaidAt.IsZero() {
+		at = o.PaidAt
+	}
+	cells := []string{at.In(wxpay.Shanghai()).Format("15:04"), o.OutTradeNo, money(o.Total), s.stateText(o), o.TransactionID}
+	for j, c := range cells {
+		lb := row.Objects[j].(*widget.Label)
+		lb.SetText(c)
+		lb.Truncation = fyne.TextTruncateEllipsis
+		lb.Importance = widget.MediumImportance
+		if j == 3 {
+			switch stateColor(o) {
+			case colorDanger:
+				lb.Importance = widget.DangerImportance
+			case colorPay:
+				lb.Importance = widget.SuccessImportance
+			case colorWaiting:
+				lb.Importance = widget.WarningImportance
+			}
+			lb.Refresh()
+		}
+	}
+}
+
+// showDetail opens a sale: lines, history, reprint, refund.
+func (s *salesScreen) showDetail(o app.Order) {
+	l := s.k.lang
+	var b strings.Builder
+	for _, ln := range o.Lines {
+		fmt.Fprintf(&b, "%s ×%d  %s\n", ln.Name, ln.Qty, money(ln.Amount()))
+	}
+	fmt.Fprintf(&b, "%s %s · %s\n", l.T("total"), money(o.Total), s.stateText(o))
+	if o.TransactionID != "" {
+		fmt.Fprintf(&b, "WeChat %s\n", o.TransactionID)
+	}
+	for _, r := range o.Refunds {
+		fmt.Fprintf(&b, "%s %s %s (%s)\n", l.T("refund"), r.OutRefundNo, money(r.Amount), r.State)
+	}
+	b.WriteString("\n" + l.T("events") + ":\n")
+	for _, e := range o.Events {
+		fmt.Fprintf(&b, "%s  %s  %s→%s  %s\n", e.At.In(wxpay.Shanghai()).Format("01-02 15:04:05"), e.Source, e.From, e.To, e.Note)
+	}
+	text := widget.NewLabel(b.String())
+	text.Wrapping = fyne.TextWrapWord
+	amount := widget.NewEntry()
+	amount.SetPlaceHolder(l.T("refund.amount"))
+	var d dialog.Dialog
+	result := widget.NewLabel("")
+	result.Wrapping = fyne.TextWrapWord
+	refund := widget.NewButton(l.T("refund"), func() {
+		f, err := app.ParseYuan(amount.Text)
+		if err != nil {
+			result.SetText(err.Error())
+			return
+		}
+		go func() {
+			ctx, cancel := s.k.ctx()
+			defer cancel()
+			got, err := s.k.eng.Refund(ctx, o.OutTradeNo, f, "")
+			s.k.do(func() {
+				if err != nil {
+					result.SetText(err.Error())
+					return
+				}
+				result.SetText(l.T("refund.done", money(f)) + " · " + s.stateText(got))
+				s.load(s.day)
+			})
+		}()
+	})
+	refund.Importance = widget.DangerImportance
+	reprint := widget.NewButton(l.T("reprint"), func() {
+		go func() {
+			ctx, cancel := s.k.ctx()
+			defer cancel()
+			s.k.eng.Reprint(ctx, o.OutTradeNo)
+		}()
+	})
+	actions := container.NewVBox(result)
+	if o.State.Paid() {
+		actions.Add(container.NewBorder(nil, nil, nil, container.NewHBox(refund, reprint), amount))
+	}
+	content := container.NewBorder(nil, actions, nil, nil, container.NewVScroll(text))
+	d = dialog.NewCustom(l.T("detail")+" "+o.OutTradeNo, l.T("back"),
+		container.NewGridWrap(fyne.NewSize(640*s.k.theme.scale, 460*s.k.theme.scale), content), s.k.win)
+	d.Show()
+}
+
+// export saves the day as CSV or XLSX through a file dialog.
+func (s *salesScreen) export(f app.ExportFormat) {
+	var buf bytes.Buffer
+	if err := s.k.eng.Reports().Export(&buf, s.day, s.day, f); err != nil {
+		s.msg.SetText(err.Error())
+		return
+	}
+	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		defer w.Close()
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			s.msg.SetText(err.Error())
+			return
+		}
+		s.msg.SetText(s.k.lang.T("exported", w.URI().Path()))
+	}, s.k.win)
+	save.SetFileName(fmt.Sprintf("saoma-%s.%s", s.day, f))
+	save.SetFilter(storage.NewExtensionFileFilter([]string{"." + string(f)}))
+	if home, err := os.UserHomeDir(); err == nil {
+		if u, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
+			save.SetLocation(u)
+		}
+	}
+	save.Resize(fyne.NewSize(800, 560))
+	save.Show()
+}
+
+// barChart draws values as bars with canvas primitives, labelling every
+// labelEvery-th bar.
+func barChart(values []app.Fen, label func(int) string, labelEvery int) fyne.CanvasObject {
+	var maxV app.Fen
+	for _, v := range values {
+		maxV = max(maxV, v)
+	}
+	c := &chart{values: values, max: maxV, label: label, every: labelEvery}
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// chart is a tiny bar chart widget.
+type chart struct {
+	widget.BaseWidget
+	values []app.Fen
+	max    app.Fen
+	label  func(int) string
+	every  int
+}
+
+func (c *chart) CreateRenderer() fyne.WidgetRenderer {
+	r := &chartRenderer{c: c}
+	for i, v := range c.values {
+		bar := canvas.NewRectangle(colorPay)
+		if v == 0 {
+			bar.FillColor = color.NRGBA{R: 0xDD, G: 0xDD, B: 0xDD, A: 0xFF}
+		}
+		r.bars = append(r.bars, bar)
+		t := canvas.NewText("", colorGrey)
+		t.TextSize = 11
+		if c.every > 0 && i%c.every == 0 {
+			t.Text = c.label(i)
+		}
+		r.labels = append(r.labels, t)
+	}
+	r.maxText = canvas.NewText(money(c.max), colorGrey)
+	r.maxText.TextSize = 11
+	return r
+}
+
+type chartRenderer struct {
+	c       *chart
+	bars    []*canvas.Rectangle
+	labels  []*canvas.Text
+	maxText *canvas.Text
+}
+
+func (r *chartRenderer) Layout(size fyne.Size) {
+	n := len(r.bars)
+	if n == 0 {
+		return
+	}
+	labelH := float32(16)
+	plotH := size.Height - labelH - 14
+	w := size.Width / float32(n)
+	for i, b := range r.bars {
+		h := float32(2)
+		if r.c.max > 0 {
+			h = max(2, plotH*float32(r.c.values[i])/float32(r.c.max))
+		}
+		b.Move(fyne.NewPos(float32(i)*w+w*0.15, 14+plotH-h))
+		b.Resize(fyne.NewSize(w*0.7, h))
+		r.labels[i].Move(fyne.NewPos(float32(i)*w, size.Height-labelH))
+	}
+	r.maxText.Move(fyne.NewPos(0, 0))
+}
+
+func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(200, 120) }
+func (r *chartRenderer) Refresh()           { r.Layout(r.c.Size()) }
+func (r *chartRenderer) Destroy()           {}
+func (r *chartRenderer) Objects() []fyne.CanvasObject {
+	objs := []fyne.CanvasObject{r.maxText}
+	for i := range r.bars {
+		objs = append(objs, r.bars[i], r.labels[i])
+	}
+	return objs
+}

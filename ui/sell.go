@@ -1,0 +1,238 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"saoma/app"
+)
+
+// money formats fen for the screen: ￥48.50.
+func money(f app.Fen) string { return "￥" + f.Yuan() }
+
+// sellScreen is the cashier's home: product grid by category, the cart and
+// the Charge button.
+type sellScreen struct {
+	k        *Kiosk
+	obj      fyne.CanvasObject
+	products []app.Product
+	category string
+	cart     app.Cart
+
+	tabs      *fyne.Container
+	grid      *fyne.Container
+	tiles     map[string]*widget.Button
+	lines     *fyne.Container
+	total     *canvas.Text
+	chargeBtn *widget.Button
+	clearBtn  *widget.Button
+	code      *widget.Entry
+	message   *widget.Label
+}
+
+func newSellScreen(k *Kiosk) *sellScreen {
+	s := &sellScreen{k: k, tiles: map[string]*widget.Button{}}
+	ps, err := k.eng.Products()
+	s.products = ps
+	s.tabs = container.NewHBox()
+	s.grid = container.NewGridWrap(fyne.NewSize(150*k.theme.scale, 104*k.theme.scale))
+	s.lines = container.NewVBox()
+	s.total = canvas.NewText("", colorInk)
+	s.total.TextSize = 36 * k.theme.scale
+	s.total.TextStyle = fyne.TextStyle{Bold: true}
+	s.total.Alignment = fyne.TextAlignTrailing
+	s.chargeBtn = widget.NewButton("", s.charge)
+	s.chargeBtn.Importance = widget.HighImportance
+	s.clearBtn = widget.NewButton(k.lang.T("clear"), s.clear)
+	s.code = widget.NewEntry()
+	s.code.SetPlaceHolder(k.lang.T("code.placeholder"))
+	s.code.OnSubmitted = s.submitCode
+	s.message = widget.NewLabel("")
+	s.message.Wrapping = fyne.TextWrapWord
+	if err != nil {
+		s.setMessage(err.Error(), true)
+	}
+
+	left := container.NewBorder(container.NewHScroll(s.tabs),
+		container.NewBorder(nil, nil, widget.NewLabel(k.lang.T("code.placeholder")+":"), nil, s.code),
+		nil, nil, container.NewVScroll(s.grid))
+	chargeBox := container.NewStack(minHeight(80*k.theme.scale), s.chargeBtn)
+	cartTitle := widget.NewLabelWithStyle(k.lang.T("cart"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	totalRow := container.NewBorder(nil, nil, widget.NewLabel(k.lang.T("total")), nil, s.total)
+	right := container.NewBorder(cartTitle,
+		container.NewVBox(widget.NewSeparator(), totalRow, s.message, s.clearBtn, chargeBox),
+		nil, nil, container.NewVScroll(s.lines))
+	rightBg := container.NewStack(canvas.NewRectangle(color.White), container.NewPadded(right))
+	split := container.NewHSplit(container.NewPadded(left), rightBg)
+	split.Offset = 0.62
+	s.obj = split
+	s.buildTabs()
+	s.refresh()
+	return s
+}
+
+func minHeight(h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(10, h))
+	return r
+}
+
+func (s *sellScreen) categories() []string {
+	seen := map[string]bool{}
+	var cats []string
+	for _, p := range s.products {
+		if !seen[p.Category] {
+			seen[p.Category] = true
+			cats = append(cats, p.Category)
+		}
+	}
+	return cats
+}
+
+func (s *sellScreen) buildTabs() {
+	s.tabs.Objects = nil
+	for _, c := range append([]string{""}, s.categories()...) {
+		name := c
+		label := c
+		if c == "" {
+			label = s.k.lang.T("all")
+		}
+		b := widget.NewButton(label, func() { s.category = name; s.buildTabs(); s.buildGrid() })
+		if name == s.category {
+			b.Importance = widget.HighImportance
+		}
+		s.tabs.Add(b)
+	}
+	s.tabs.Refresh()
+	s.buildGrid()
+}
+
+func (s *sellScreen) buildGrid() {
+	s.grid.Objects = nil
+	s.tiles = map[string]*widget.Button{}
+	for _, p := range s.products {
+		if s.category != "" && p.Category != s.category {
+			continue
+		}
+		p := p
+		btn := widget.NewButton("", func() { s.add(p) })
+		s.tiles[p.ID] = btn
+		name := widget.NewLabelWithStyle(p.Name, fyne.TextAlignCenter, fyne.TextStyle{})
+		name.Wrapping = fyne.TextWrapWord
+		price := widget.NewLabelWithStyle(money(p.Price), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		s.grid.Add(container.NewStack(btn, container.NewVBox(layout.NewSpacer(), name, price, layout.NewSpacer())))
+	}
+	s.grid.Refresh()
+}
+
+func (s *sellScreen) add(p app.Product) {
+	s.cart.Add(p)
+	s.setMessage("", false)
+	s.refresh()
+}
+
+func (s *sellScreen) submitCode(code string) {
+	code = strings.TrimSpace(code)
+	s.code.SetText("")
+	if code == "" {
+		return
+	}
+	for _, p := range s.products {
+		if p.ID == code || p.QRID == code {
+			s.add(p)
+			return
+		}
+	}
+	s.setMessage(s.k.lang.T("code.unknown", code), true)
+}
+
+func (s *sellScreen) clear() {
+	s.cart.Clear()
+	s.setMessage("", false)
+	s.refresh()
+}
+
+func (s *sellScreen) setMessage(msg string, bad bool) {
+	s.message.SetText(msg)
+	if bad {
+		s.message.Importance = widget.DangerImportance
+	} else {
+		s.message.Importance = widget.MediumImportance
+	}
+	s.message.Refresh()
+}
+
+// refresh redraws the cart, total and Charge button from the cart.
+func (s *sellScreen) refresh() {
+	l := s.k.lang
+	s.lines.Objects = nil
+	lines := s.cart.Lines()
+	if len(lines) == 0 {
+		s.lines.Add(widget.NewLabel(l.T("cart.empty")))
+	}
+	for _, ln := range lines {
+		ln := ln
+		name := widget.NewLabel(fmt.Sprintf("%s ×%d", ln.Name, ln.Qty))
+		name.Wrapping = fyne.TextWrapWord
+		amount := widget.NewLabelWithStyle(money(ln.Amount()), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+		minus := widget.NewButton(" − ", func() { s.cart.SetQty(ln.ProductID, ln.Qty-1); s.refresh() })
+		plus := widget.NewButton(" + ", func() { s.cart.SetQty(ln.ProductID, ln.Qty+1); s.refresh() })
+		rm := widget.NewButton(l.T("remove"), func() { s.cart.Remove(ln.ProductID); s.refresh() })
+		rm.Importance = widget.DangerImportance
+		s.lines.Add(container.NewBorder(nil, nil, nil, amount, name))
+		s.lines.Add(container.NewHBox(minus, plus, layout.NewSpacer(), rm))
+		s.lines.Add(widget.NewSeparator())
+	}
+	s.lines.Refresh()
+	total := s.cart.Total()
+	s.total.Text = money(total)
+	s.total.Refresh()
+	s.chargeBtn.SetText(l.T("charge", money(total)))
+	if s.cart.Len() == 0 {
+		s.chargeBtn.Disable()
+		s.clearBtn.Disable()
+	} else {
+		s.chargeBtn.Enable()
+		s.clearBtn.Enable()
+	}
+}
+
+// charge sends the cart to the engine and opens the Pay screen at once; the
+// QR appears when WeChat answers.
+func (s *sellScreen) charge() {
+	if s.cart.Len() == 0 {
+		return
+	}
+	lines := s.cart.Lines()
+	s.chargeBtn.Disable()
+	go func() {
+		ctx, cancel := s.k.ctx()
+		defer cancel()
+		o, err := s.k.eng.Charge(ctx, lines)
+		s.k.do(func() { s.charged(o, err) })
+	}()
+}
+
+func (s *sellScreen) charged(o app.Order, err error) {
+	var ce *app.ChargeError
+	switch {
+	case err == nil || errors.As(err, &ce):
+		s.cart.Clear()
+		s.refresh()
+		s.k.showPay(o)
+		if err != nil {
+			s.k.pay.show(o, deadlineOf(o), err)
+		}
+	default:
+		s.refresh()
+		s.setMessage(s.k.lang.T("error")+": "+err.Error(), true)
+	}
+}

@@ -1,0 +1,172 @@
+package ui
+
+import (
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"saoma/app"
+)
+
+// settingsScreen edits the configuration. Secrets are write-only: the key
+// and token fields start empty and an empty field keeps the stored value.
+type settingsScreen struct {
+	k   *Kiosk
+	obj fyne.CanvasObject
+	msg *widget.Label
+
+	shop, kiosk, boundary   *widget.Entry
+	language                *widget.Select
+	appID, mchID, key, cert *widget.Entry
+	signType                *widget.Select
+	relayURL, relayToken    *widget.Entry
+	printerKind             *widget.Select
+	printerAddr             *widget.Entry
+	paper                   *widget.Select
+	ownerPIN, cashierPIN    *widget.Entry
+}
+
+func newSettingsScreen(k *Kiosk) *settingsScreen {
+	l := k.lang
+	c := k.cfg
+	s := &settingsScreen{k: k, msg: widget.NewLabel("")}
+	s.msg.Wrapping = fyne.TextWrapWord
+	entry := func(v string) *widget.Entry { e := widget.NewEntry(); e.SetText(v); return e }
+	secret := func(isSet bool) *widget.Entry {
+		e := widget.NewPasswordEntry()
+		if isSet {
+			e.SetPlaceHolder("••••••••")
+		}
+		return e
+	}
+	s.shop, s.kiosk, s.boundary = entry(c.Shop), entry(c.KioskID), entry(c.DayBoundary)
+	s.language = widget.NewSelect([]string{"中文", "English"}, nil)
+	s.language.SetSelectedIndex(int(k.lang))
+	s.appID, s.mchID = entry(c.WxPay.AppID), entry(c.WxPay.MchID)
+	s.key = secret(c.WxPay.Key != "")
+	s.cert = entry(c.WxPay.CertFile)
+	s.signType = widget.NewSelect([]string{"MD5", "HMAC-SHA256"}, nil)
+	s.signType.SetSelected(orDefault(c.WxPay.SignType, "MD5"))
+	s.relayURL = entry(c.Relay.URL)
+	s.relayToken = secret(c.Relay.Token != "")
+	s.printerKind = widget.NewSelect([]string{"png", "tcp", "device", "cups", "none"}, nil)
+	s.printerKind.SetSelected(orDefault(c.Printer.Kind, "png"))
+	addr := c.Printer.Address
+	switch c.Printer.Kind {
+	case "device":
+		addr = c.Printer.Device
+	case "cups":
+		addr = c.Printer.CUPSQueue
+	}
+	s.printerAddr = entry(addr)
+	s.paper = widget.NewSelect([]string{"58", "80"}, nil)
+	s.paper.SetSelected(strconv.Itoa(max(c.Printer.Paper, 58)))
+	if c.Printer.Paper == 0 {
+		s.paper.SetSelected("80")
+	}
+	s.ownerPIN, s.cashierPIN = widget.NewPasswordEntry(), widget.NewPasswordEntry()
+
+	group := func(title string, items ...*widget.FormItem) fyne.CanvasObject {
+		return widget.NewCard(title, "", widget.NewForm(items...))
+	}
+	fi := widget.NewFormItem
+	shop := group(l.T("group.shop"), fi(l.T("shop"), s.shop), fi(l.T("kiosk.id"), s.kiosk),
+		fi(l.T("language"), s.language), fi(l.T("day.boundary"), s.boundary))
+	wx := group(l.T("group.wx"), fi(l.T("wx.appid"), s.appID), fi(l.T("wx.mchid"), s.mchID),
+		fi(l.T("wx.key"), s.key), fi(l.T("wx.signtype"), s.signType), fi(l.T("wx.cert"), s.cert))
+	relay := group(l.T("group.relay"), fi(l.T("relay.url"), s.relayURL), fi(l.T("relay.token"), s.relayToken))
+	prn := group(l.T("group.printer"), fi(l.T("printer.kind"), s.printerKind), fi(l.T("printer.addr"), s.printerAddr),
+		fi(l.T("printer.paper"), s.paper))
+	pins := group(l.T("group.pins"), fi(l.T("pin.new.owner"), s.ownerPIN), fi(l.T("pin.new.cashier"), s.cashierPIN))
+	about := widget.NewCard(l.T("about"), "", widget.NewForm(
+		fi(l.T("version"), widget.NewLabel(k.opts.Version)),
+		fi(l.T("data.dir"), wrapLabel(k.opts.DataDir)),
+		fi(l.T("sim.page"), wrapLabel(orDefault(k.opts.SimURL, "—"))),
+	))
+	save := widget.NewButton(l.T("save"), s.save)
+	save.Importance = widget.HighImportance
+	top := container.NewHBox(widget.NewButton(l.T("back"), k.showSell),
+		widget.NewLabelWithStyle(l.T("settings"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	cols := container.NewGridWithColumns(2, container.NewVBox(shop, relay, prn), container.NewVBox(wx, pins, about))
+	s.obj = container.NewPadded(container.NewBorder(top, container.NewVBox(s.msg, save), nil, nil, container.NewVScroll(cols)))
+	return s
+}
+
+func wrapLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapBreak
+	return l
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// save validates and stores the settings; the language applies at once.
+func (s *settingsScreen) save() {
+	k := s.k
+	c := k.cfg
+	c.Shop, c.KioskID, c.DayBoundary = s.shop.Text, s.kiosk.Text, s.boundary.Text
+	c.Locale = "zh"
+	if s.language.SelectedIndex() == 1 {
+		c.Locale = "en"
+	}
+	c.WxPay.AppID, c.WxPay.MchID, c.WxPay.CertFile, c.WxPay.SignType = s.appID.Text, s.mchID.Text, s.cert.Text, s.signType.Selected
+	if s.key.Text != "" {
+		c.WxPay.Key = s.key.Text
+	}
+	c.Relay.URL = s.relayURL.Text
+	if s.relayToken.Text != "" {
+		c.Relay.Token = s.relayToken.Text
+	}
+	c.Printer.Kind = s.printerKind.Selected
+	c.Printer.Address, c.Printer.Device, c.Printer.CUPSQueue = "", "", ""
+	switch c.Printer.Kind {
+	case "tcp":
+		c.Printer.Address = s.printerAddr.Text
+	case "device":
+		c.Printer.Device = s.printerAddr.Text
+	case "cups":
+		c.Printer.CUPSQueue = s.printerAddr.Text
+	}
+	c.Printer.Paper, _ = strconv.Atoi(s.paper.Selected)
+	for _, p := range []struct {
+		e   *widget.Entry
+		dst *string
+	}{{s.ownerPIN, &c.OwnerPIN}, {s.cashierPIN, &c.CashierPIN}} {
+		if p.e.Text == "" {
+			continue
+		}
+		h, err := app.HashPIN(p.e.Text)
+		if err != nil {
+			s.msg.SetText(err.Error())
+			return
+		}
+		*p.dst = h
+	}
+	if err := c.Validate(); err != nil {
+		s.msg.SetText(err.Error())
+		return
+	}
+	if k.opts.SaveConfig != nil {
+		if err := k.opts.SaveConfig(c); err != nil {
+			s.msg.SetText(err.Error())
+			return
+		}
+	}
+	langChanged := c.Locale != k.cfg.Locale
+	k.cfg = c
+	if langChanged {
+		k.setLocale(c.Locale)
+		ns := newSettingsScreen(k)
+		k.setBody("settings", ns.obj)
+		ns.msg.SetText(k.lang.T("saved"))
+		return
+	}
+	s.msg.SetText(k.lang.T("saved"))
+}

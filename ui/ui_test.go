@@ -1,0 +1,316 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"saoma/app"
+	"saoma/payment/wxpay"
+	"saoma/payment/wxsim"
+	"saoma/store"
+)
+
+// harness runs the kiosk on the real engine, ledger and simulator. The
+// test goroutine is the UI goroutine: background work queues its widget
+// changes on ui, and pump runs them.
+type harness struct {
+	t   *testing.T
+	k   *Kiosk
+	eng *app.Engine
+	sim *wxsim.Server
+	st  *store.Store
+	ui  chan func()
+	cfg app.Config
+}
+
+func newHarness(t *testing.T, cfg app.Config) *harness {
+	t.Helper()
+	h := &harness{t: t, ui: make(chan func(), 1024), cfg: cfg}
+	sim, err := wxsim.Start(wxsim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	h.sim = sim
+	st, err := store.Open(filepath.Join(t.TempDir(), "ledger.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h.st = st
+	for _, p := range app.DemoCatalog() {
+		st.PutProduct(p)
+	}
+	notify := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := h.eng.HandleNotification(r.Context(), body); err != nil {
+			w.Write(wxpay.NotifyReply(false, err.Error()))
+			return
+		}
+		w.Write(wxpay.NotifyReply(true, "OK"))
+	}))
+	t.Cleanup(notify.Close)
+	client, err := wxpay.NewClient(sim.ClientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Shop: "测试小店", Orders: st, Catalog: st, Reports: st,
+		Payments: client, AppID: sim.AppID(), MchID: sim.MchID(), APIKey: sim.Key(), NotifyURL: notify.URL + "/n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eng = eng
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); eng.Wait() })
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	if cfg.Shop == "" {
+		cfg.Shop = "测试小店"
+	}
+	k, err := New(a, eng, Options{Config: cfg, Locale: cfg.Locale, Version: "test", dispatch: func(f func()) { h.ui <- f }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(k.close)
+	h.k = k
+	return h
+}
+
+// pump runs queued UI work until cond holds; the timeout only turns a hang
+// into a failure.
+func (h *harness) pump(what string, cond func() bool) {
+	h.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for !cond() {
+		select {
+		case f := <-h.ui:
+			f()
+		case <-timeout:
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func (h *harness) tapTile(id string) {
+	h.t.Helper()
+	b := h.k.sell.tiles[id]
+	if b == nil {
+		h.t.Fatalf("no tile for product %s", id)
+	}
+	test.Tap(b)
+}
+
+func TestSellChargePayPaid(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	k := h.k
+	if !k.sell.chargeBtn.Disabled() {
+		t.Error("Charge enabled on an empty cart")
+	}
+	h.tapTile("1001")
+	h.tapTile("1001")
+	h.tapTile("2001")
+	if got := k.sell.total.Text; got != "￥46.00" {
+		t.Errorf("total %q, want ￥46.00", got)
+	}
+	if k.sell.chargeBtn.Disabled() || !strings.Contains(k.sell.chargeBtn.Text, "￥46.00") {
+		t.Errorf("charge button %q disabled=%v", k.sell.chargeBtn.Text, k.sell.chargeBtn.Disabled())
+	}
+	// − on the coffee line, then a barcode-scanner entry.
+	k.sell.cart.SetQty("1001", 1)
+	k.sell.refresh()
+	k.sell.submitCode("1001")
+	if k.sell.cart.Qty("1001") != 2 {
+		t.Errorf("code entry: qty %d", k.sell.cart.Qty("1001"))
+	}
+	k.sell.submitCode("nope")
+	if !strings.Contains(k.sell.message.Text, "nope") {
+		t.Errorf("unknown code message %q", k.sell.message.Text)
+	}
+
+	test.Tap(k.sell.chargeBtn)
+	h.pump("the Pay screen with a QR", func() bool { return k.screen == "pay" && k.pay.order.State == app.StateAwaiting })
+	if k.pay.amount.Text != "￥46.00" || !k.pay.qrBox.Visible() {
+		t.Errorf("pay screen: amount %q qr visible %v", k.pay.amount.Text, k.pay.qrBox.Visible())
+	}
+	k.pay.tick()
+	if !strings.Contains(k.pay.countdown.Text, "01:59:") && !strings.Contains(k.pay.countdown.Text, "02:00:00") {
+		t.Errorf("countdown %q", k.pay.countdown.Text)
+	}
+	img := k.pay.qr.draw(500, 500)
+	if img.Bounds().Dx() != 500 {
+		t.Errorf("QR raster %v", img.Bounds())
+	}
+	if k.sell.cart.Len() != 0 {
+		t.Error("cart not cleared after charge")
+	}
+
+	// The customer pays.
+	if _, err := h.sim.Scan(context.Background(), wxsim.ScanRequest{URL: k.pay.order.CodeURL}); err != nil {
+		t.Fatal(err)
+	}
+	h.pump("the paid screen", func() bool { return k.pay.paidView.Visible() })
+	if k.pay.paidAmt.Text != "￥46.00" || k.lastPaid == "" {
+		t.Errorf("paid view amount %q last %q", k.pay.paidAmt.Text, k.lastPaid)
+	}
+	k.pay.next()
+	if k.screen != "sell" {
+		t.Errorf("after next: screen %s", k.screen)
+	}
+	if _, ok := h.eng.Current(); ok {
+		t.Error("engine still has a current order after Next")
+	}
+}
+
+func TestCancelNeedsThePIN(t *testing.T) {
+	pin, _ := app.HashPIN("2468")
+	h := newHarness(t, app.Config{CashierPIN: pin, OwnerPIN: pin})
+	k := h.k
+	h.tapTile("1005")
+	test.Tap(k.sell.chargeBtn)
+	h.pump("the QR", func() bool { return k.pay.order.State == app.StateAwaiting })
+	no := k.pay.order.OutTradeNo
+
+	test.Tap(k.pay.cancelBtn)
+	if k.pin == nil {
+		t.Fatal("cancel did not ask for a PIN")
+	}
+	k.pin.entry.SetText("0000")
+	k.pin.entry.OnSubmitted("")
+	if k.pin.msg.Text != k.lang.T("pin.wrong") {
+		t.Errorf("wrong PIN message %q", k.pin.msg.Text)
+	}
+	if o, _ := h.eng.Order(no); o.State != app.StateAwaiting {
+		t.Fatalf("a wrong PIN cancelled the order: %s", o.State)
+	}
+	k.pin.entry.SetText("2468")
+	k.pin.entry.OnSubmitted("")
+	h.pump("the order cancelled", func() bool {
+		return k.pay.order.State == app.StateCancelPending || k.pay.order.State == app.StateClosed
+	})
+	if k.pay.qrBox.Visible() {
+		t.Error("QR still shown after cancel")
+	}
+}
+
+func TestSalesScreenTotals(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	k := h.k
+	h.tapTile("1002")
+	h.tapTile("1002")
+	test.Tap(k.sell.chargeBtn)
+	h.pump("the QR", func() bool { return k.pay.order.State == app.StateAwaiting })
+	h.sim.Scan(context.Background(), wxsim.ScanRequest{URL: k.pay.order.CodeURL})
+	h.pump("paid", func() bool { return k.pay.paidView.Visible() })
+	k.pay.next()
+
+	k.openSales()
+	k.pin.entry.SetText(demoPIN)
+	k.pin.entry.OnSubmitted("")
+	if k.screen != "sales" {
+		t.Fatalf("screen %s", k.screen)
+	}
+	s := findSales(t, k)
+	if s.summary.Sales != 1 || s.summary.Gross != 4400 || len(s.orders) != 1 {
+		t.Errorf("summary %+v, %d orders", s.summary, len(s.orders))
+	}
+	texts := labelsIn(k.win.Content())
+	for _, want := range []string{"￥44.00", "销售"} {
+		if !containsText(texts, want) {
+			t.Errorf("sales screen lacks %q: %v", want, texts)
+		}
+	}
+}
+
+func TestLanguageSwitch(t *testing.T) {
+	h := newHarness(t, app.Config{Locale: "zh"})
+	k := h.k
+	if !containsText(labelsIn(k.win.Content()), "当前订单") {
+		t.Fatal("Chinese Sell screen lacks 当前订单")
+	}
+	k.setLocale("en")
+	texts := labelsIn(k.win.Content())
+	if !containsText(texts, "Current order") || containsText(texts, "当前订单") {
+		t.Errorf("after switch to English: %v", texts)
+	}
+	h.tapTile("1001")
+	if !strings.HasPrefix(k.sell.chargeBtn.Text, "Charge ￥18.00") {
+		t.Errorf("charge button %q", k.sell.chargeBtn.Text)
+	}
+}
+
+func TestCheckPIN(t *testing.T) {
+	owner, _ := app.HashPIN("1111")
+	cashier, _ := app.HashPIN("2222")
+	cases := []struct {
+		owner, cashier string
+		role           pinRole
+		pin            string
+		want           bool
+	}{
+		{"", "", pinOwner, demoPIN, true},
+		{"", "", pinCashier, demoPIN, true},
+		{"", "", pinOwner, "1234", false},
+		{owner, cashier, pinOwner, "1111", true},
+		{owner, cashier, pinOwner, "2222", false},
+		{owner, cashier, pinCashier, "2222", true},
+		{owner, cashier, pinCashier, "1111", true},
+		{owner, cashier, pinCashier, demoPIN, false},
+		{owner, "", pinCashier, demoPIN, false},
+	}
+	for _, c := range cases {
+		k := &Kiosk{cfg: app.Config{OwnerPIN: c.owner, CashierPIN: c.cashier}}
+		if got := k.checkPIN(c.role, c.pin); got != c.want {
+			t.Errorf("owner set %v cashier set %v role %d pin %s: %v", c.owner != "", c.cashier != "", c.role, c.pin, got)
+		}
+	}
+}
+
+func findSales(t *testing.T, k *Kiosk) *salesScreen {
+	t.Helper()
+	if k.sales == nil {
+		t.Fatal("no sales screen")
+	}
+	return k.sales
+}
+
+// labelsIn collects the text of every visible label, button and canvas
+// text laid out under o.
+func labelsIn(o fyne.CanvasObject) []string {
+	var out []string
+	for _, c := range test.LaidOutObjects(o) {
+		if !c.Visible() {
+			continue
+		}
+		switch w := c.(type) {
+		case *widget.Label:
+			out = append(out, w.Text)
+		case *widget.Button:
+			out = append(out, w.Text)
+		case *canvas.Text:
+			out = append(out, w.Text)
+		}
+	}
+	return out
+}
+
+func containsText(texts []string, want string) bool {
+	for _, t := range texts {
+		if strings.Contains(t, want) {
+			return true
+		}
+	}
+	return false
+}
