@@ -12,7 +12,7 @@ BIN     := bin
 APT_BUILD := ca-certificates gcc libc6-dev pkg-config libgl-dev libx11-dev \
              libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
              libwayland-dev libxkbcommon-dev libegl-dev
-APT_RUN   := xvfb x11-apps imagemagick
+APT_RUN   := xvfb x11-apps x11-utils imagemagick xdotool
 APT_PKGS  := $(APT_BUILD) $(APT_RUN)
 
 .PHONY: deps run test test-headless bench lint screenshots relay sim build clean tools
@@ -62,6 +62,10 @@ lint: deps
 ## tools: the pinned fyne packaging tool.
 tools:
 	cd tools && $(GO) build -o ../$(BIN)/fyne fyne.io/tools/cmd/fyne
+
+## screenshots: every screen of the real binary under Xvfb, both sizes and languages.
+screenshots: deps
+	bash scripts/screenshots.sh
 
 relay:
 	CGO_ENABLED=0 $(GO) run ./cmd/saoma-relay -listen 127.0.0.1:8443 -data $(BIN)/relay-data -kiosks docs/kiosks.example.toml

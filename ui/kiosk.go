@@ -118,8 +118,8 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 		loc = opts.Config.Locale
 	}
 	k.lang = langOf(loc)
-	if opts.Size.Width >= 1600 {
-		k.theme.scale = 1.25
+	if opts.Size.Width >= largeWidth {
+		k.theme.scale = 1.3
 	}
 	a.Settings().SetTheme(k.theme)
 	k.win = a.NewWindow(k.lang.T("app.title"))
@@ -240,7 +240,7 @@ func (k *Kiosk) build() {
 	k.sell = newSellScreen(k)
 	k.pay = newPayScreen(k, false)
 	k.root = container.NewBorder(k.status.obj, nil, nil, nil, k.sell.obj)
-	k.win.SetContent(k.root)
+	k.win.SetContent(container.New(scaleLayout{k}, k.root))
 	k.screen = "sell"
 	k.status.set(k.eng.Status())
 }
@@ -249,7 +249,7 @@ func (k *Kiosk) build() {
 func (k *Kiosk) setBody(name string, obj fyne.CanvasObject) {
 	k.screen = name
 	k.root = container.NewBorder(k.status.obj, nil, nil, nil, obj)
-	k.win.SetContent(k.root)
+	k.win.SetContent(container.New(scaleLayout{k}, k.root))
 }
 
 func (k *Kiosk) showSell() {
@@ -290,7 +290,19 @@ func (k *Kiosk) setLocale(loc string) {
 	}
 }
 
+// typedKey is the cashier's keyboard: F12 charges, Esc clears the cart or
+// asks to cancel, Enter after payment starts the next sale, F2 opens Sales
+// and F3 Settings (both ask the owner's PIN). Digits go to the product-code
+// entry, so a barcode scanner works without touching the screen.
 func (k *Kiosk) typedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyF2:
+		k.openSales()
+		return
+	case fyne.KeyF3:
+		k.openSettings()
+		return
+	}
 	switch k.screen {
 	case "sell":
 		switch ev.Name {
@@ -300,8 +312,15 @@ func (k *Kiosk) typedKey(ev *fyne.KeyEvent) {
 			k.sell.clear()
 		}
 	case "pay":
-		if ev.Name == fyne.KeyEscape {
+		switch {
+		case ev.Name == fyne.KeyEscape && k.pay.order.State.Open():
 			k.pay.askCancel()
+		case (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && !k.pay.order.State.Open():
+			k.pay.next()
+		}
+	case "sales", "settings":
+		if ev.Name == fyne.KeyEscape {
+			k.showSell()
 		}
 	}
 }
@@ -315,4 +334,51 @@ func (k *Kiosk) typedRune(r rune) {
 
 func (k *Kiosk) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 30*time.Second)
+}
+
+// largeWidth is the window width from which the theme grows for a big
+// screen (1920×1080 kiosks are read from further away).
+const largeWidth = 1500
+
+// scaleLayout lays out the window's content full size and, the first time
+// the window turns out large (or small), rescales the theme and rebuilds
+// the screens for it.
+type scaleLayout struct{ k *Kiosk }
+
+func (l scaleLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+	want := float32(1)
+	if size.Width >= largeWidth {
+		want = 1.3
+	}
+	if want != l.k.theme.scale {
+		l.k.theme.scale = want
+		go l.k.do(l.k.rescale)
+	}
+}
+
+func (l scaleLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+// rescale re-applies the theme and rebuilds the screens at its new size.
+func (k *Kiosk) rescale() {
+	k.app.Settings().SetTheme(k.theme)
+	screen, payNo := k.screen, k.payNo
+	k.build()
+	if payNo != "" {
+		if o, err := k.eng.Order(payNo); err == nil {
+			k.showPay(o)
+		}
+	}
+	if screen == "sales" || screen == "settings" {
+		k.showSell()
+	}
 }

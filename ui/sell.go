@@ -34,7 +34,7 @@ type sellScreen struct {
 	total     *canvas.Text
 	chargeBtn *widget.Button
 	clearBtn  *widget.Button
-	code      *widget.Entry
+	code      *codeEntry
 	message   *widget.Label
 }
 
@@ -52,7 +52,7 @@ func newSellScreen(k *Kiosk) *sellScreen {
 	s.chargeBtn = widget.NewButton("", s.charge)
 	s.chargeBtn.Importance = widget.HighImportance
 	s.clearBtn = widget.NewButton(k.lang.T("clear"), s.clear)
-	s.code = widget.NewEntry()
+	s.code = newCodeEntry(k)
 	s.code.SetPlaceHolder(k.lang.T("code.placeholder"))
 	s.code.OnSubmitted = s.submitCode
 	s.message = widget.NewLabel("")
@@ -235,4 +235,27 @@ func (s *sellScreen) charged(o app.Order, err error) {
 		s.refresh()
 		s.setMessage(s.k.lang.T("error")+": "+err.Error(), true)
 	}
+}
+
+// codeEntry is the product-code field. It keeps focus for a barcode
+// scanner, so it passes the cashier's function keys on to the kiosk.
+type codeEntry struct {
+	widget.Entry
+	k *Kiosk
+}
+
+func newCodeEntry(k *Kiosk) *codeEntry {
+	e := &codeEntry{k: k}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey handles F2, F3, F12 and Esc as kiosk shortcuts.
+func (e *codeEntry) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyF2, fyne.KeyF3, fyne.KeyF12, fyne.KeyEscape:
+		e.k.typedKey(ev)
+		return
+	}
+	e.Entry.TypedKey(ev)
 }
