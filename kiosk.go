@@ -96,6 +96,7 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 		Version:         version,
 		Demo:            k.world != nil,
 		SimURL:          k.simURL(),
+		PaidReturn:      10 * time.Second,
 	})
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ type Engine interface {
 	Cancel(ctx context.Context, outTradeNo string) (app.Order, error)
 	RefreshQR(ctx context.Context, outTradeNo string) (app.Order, error)
 	PrintBill(ctx context.Context, outTradeNo string) (string, error)
+	PrintLabel(ctx context.Context, productID string) (string, error)
 	Reprint(ctx context.Context, outTradeNo string) (string, error)
 	RetryPrint(ctx context.Context) error
 	Refund(ctx context.Context, outTradeNo string, amount app.Fen, reason string) (app.Order, error)
@@ -61,6 +62,9 @@ type Options struct {
 	Now func() time.Time
 	// Size is the window's initial size; 1024×768 if zero.
 	Size fyne.Size
+	// PaidReturn is how long the Paid screen stays before the next sale
+	// starts by itself; 0 waits for the cashier's tap.
+	PaidReturn time.Duration
 	// StartScreen opens on "sales" or "settings" (screenshots); the PIN is
 	// still asked.
 	StartScreen string
@@ -381,4 +385,9 @@ func (k *Kiosk) rescale() {
 	if screen == "sales" || screen == "settings" {
 		k.showSell()
 	}
+}
+
+// dialogOpen reports whether a dialog (PIN pad, menu, detail) is showing.
+func (k *Kiosk) dialogOpen() bool {
+	return len(k.win.Canvas().Overlays().List()) > 0
 }

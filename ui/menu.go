@@ -25,9 +25,10 @@ func (k *Kiosk) openMenu() {
 		item(l.T("sales"), k.openSales),
 		item(l.T("settings"), k.openSettings),
 		item(l.T("reprint.last"), k.reprintLast),
+		item(l.T("labels"), func() { k.askPIN(pinOwner, k.printLabels) }),
 		item(other, func() { k.setLocale(otherLoc) }),
 	)
-	d = dialog.NewCustom(l.T("menu"), l.T("back"), container.NewGridWrap(fyne.NewSize(300*k.theme.scale, 260*k.theme.scale), items), k.win)
+	d = dialog.NewCustom(l.T("menu"), l.T("back"), container.NewGridWrap(fyne.NewSize(320*k.theme.scale, 320*k.theme.scale), items), k.win)
 	d.Show()
 }
 
@@ -52,4 +53,38 @@ func (k *Kiosk) openSales() {
 
 func (k *Kiosk) openSettings() {
 	k.askPIN(pinOwner, func() { k.setBody("settings", newSettingsScreen(k).obj) })
+}
+
+// printLabels prints a Native mode-1 QR label for every product that has a
+// QR id: the customer scans it at the shelf and pays without the counter.
+func (k *Kiosk) printLabels() {
+	ps, err := k.eng.Products()
+	if err != nil {
+		k.sell.setMessage(err.Error(), true)
+		return
+	}
+	go func() {
+		ctx, cancel := k.ctx()
+		defer cancel()
+		n, firstErr := 0, error(nil)
+		for _, p := range ps {
+			if p.QRID == "" {
+				continue
+			}
+			if _, err := k.eng.PrintLabel(ctx, p.ID); err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			n++
+		}
+		k.do(func() {
+			if firstErr != nil {
+				k.sell.setMessage(k.lang.T("labels.failed", n, firstErr), true)
+				return
+			}
+			k.sell.setMessage(k.lang.T("labels.done", n), false)
+		})
+	}()
 }

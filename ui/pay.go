@@ -175,6 +175,11 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 	default: // paid, paid after cancel, refunded later
 		p.showPaid(o)
 	}
+	if p.customer {
+		for _, b := range []*widget.Button{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
+			b.Hide()
+		}
+	}
 	p.tick()
 }
 
@@ -197,6 +202,16 @@ func (p *payScreen) showPaid(o app.Order) {
 	}
 	p.waitView.Hide()
 	p.paidView.Show()
+	if !p.customer && p.k.opts.PaidReturn > 0 {
+		no := o.OutTradeNo
+		time.AfterFunc(p.k.opts.PaidReturn, func() {
+			p.k.do(func() {
+				if p.k.screen == "pay" && p.k.payNo == no && p.paidView.Visible() && !p.k.dialogOpen() {
+					p.next()
+				}
+			})
+		})
+	}
 }
 
 func (p *payScreen) setState(text string, c color.Color) {

@@ -5,8 +5,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,16 +28,42 @@ import (
 // test goroutine is the UI goroutine: background work queues its widget
 // changes on ui, and pump runs them.
 type harness struct {
-	t   *testing.T
-	k   *Kiosk
-	eng *app.Engine
-	sim *wxsim.Server
-	st  *store.Store
-	ui  chan func()
-	cfg app.Config
+	t       *testing.T
+	k       *Kiosk
+	eng     *app.Engine
+	sim     *wxsim.Server
+	st      *store.Store
+	ui      chan func()
+	cfg     app.Config
+	printer *paperSpy
 }
 
-func newHarness(t *testing.T, cfg app.Config) *harness {
+// paperSpy is the engine's printer in UI tests.
+type paperSpy struct {
+	mu     sync.Mutex
+	papers []app.Paper
+}
+
+func (p *paperSpy) Print(_ context.Context, paper app.Paper) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.papers = append(p.papers, paper)
+	return "job", nil
+}
+
+func (p *paperSpy) count(kind app.PaperKind) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, x := range p.papers {
+		if x.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func newHarness(t *testing.T, cfg app.Config, opts ...func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, ui: make(chan func(), 1024), cfg: cfg}
 	sim, err := wxsim.Start(wxsim.Config{})
@@ -65,7 +94,8 @@ func newHarness(t *testing.T, cfg app.Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Shop: "测试小店", Orders: st, Catalog: st, Reports: st,
+	h.printer = &paperSpy{}
+	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Shop: "测试小店", Orders: st, Catalog: st, Reports: st, Printer: h.printer,
 		Payments: client, AppID: sim.AppID(), MchID: sim.MchID(), APIKey: sim.Key(), NotifyURL: notify.URL + "/n"})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +110,11 @@ func newHarness(t *testing.T, cfg app.Config) *harness {
 	if cfg.Shop == "" {
 		cfg.Shop = "测试小店"
 	}
-	k, err := New(a, eng, Options{Config: cfg, Locale: cfg.Locale, Version: "test", dispatch: func(f func()) { h.ui <- f }})
+	o := Options{Config: cfg, Locale: cfg.Locale, Version: "test", dispatch: func(f func()) { h.ui <- f }}
+	for _, f := range opts {
+		f(&o)
+	}
+	k, err := New(a, eng, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +133,7 @@ func (h *harness) pump(what string, cond func() bool) {
 		case f := <-h.ui:
 			f()
 		case <-timeout:
-			h.t.Fatalf("timed out waiting for %s", what)
+			h.t.Fatalf("timed out waiting for %s (screen %s, message %q)", what, h.k.screen, h.k.sell.message.Text)
 		}
 	}
 }
@@ -313,4 +347,87 @@ func containsText(texts []string, want string) bool {
 		}
 	}
 	return false
+}
+
+func TestCustomerDisplayMirrorsThePayScreen(t *testing.T) {
+	h := newHarness(t, app.Config{}, func(o *Options) { o.CustomerDisplay = true })
+	k := h.k
+	if k.custPay == nil {
+		t.Fatal("no customer display")
+	}
+	h.tapTile("1003")
+	test.Tap(k.sell.chargeBtn)
+	h.pump("the QR on both screens", func() bool { return k.custPay.order.State == app.StateAwaiting })
+	if k.custPay.qr.content != k.pay.qr.content || k.custPay.qr.content == "" {
+		t.Errorf("customer QR %q, cashier QR %q", k.custPay.qr.content, k.pay.qr.content)
+	}
+	for _, b := range []*widget.Button{k.custPay.cancelBtn, k.custPay.billBtn} {
+		if b.Visible() {
+			t.Errorf("customer display shows the cashier's %q button", b.Text)
+		}
+	}
+	h.sim.Scan(context.Background(), wxsim.ScanRequest{URL: k.pay.order.CodeURL})
+	h.pump("paid on the customer display", func() bool { return k.custPay.paidView.Visible() })
+}
+
+func TestPrintProductLabels(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	h.k.printLabels()
+	want := len(app.DemoCatalog())
+	h.pump("labels printed", func() bool { return h.printer.count(app.PaperLabel) == want })
+	h.pump("the message", func() bool { return strings.Contains(h.k.sell.message.Text, "12") })
+	h.printer.mu.Lock()
+	defer h.printer.mu.Unlock()
+	for _, p := range h.printer.papers {
+		if !strings.HasPrefix(p.QR, "weixin://wxpay/s/") {
+			t.Errorf("label QR %q is not a short link", p.QR)
+		}
+	}
+}
+
+func TestPaidScreenReturnsToSellByItself(t *testing.T) {
+	h := newHarness(t, app.Config{}, func(o *Options) { o.PaidReturn = time.Millisecond })
+	k := h.k
+	h.tapTile("1005")
+	test.Tap(k.sell.chargeBtn)
+	h.pump("the QR", func() bool { return k.pay.order.State == app.StateAwaiting })
+	h.sim.Scan(context.Background(), wxsim.ScanRequest{URL: k.pay.order.CodeURL})
+	h.pump("paid", func() bool { return k.pay.paidView.Visible() })
+	h.pump("back to Sell", func() bool { return k.screen == "sell" })
+	if n := h.printer.count(app.PaperReceipt); n != 1 {
+		t.Errorf("%d receipts", n)
+	}
+}
+
+func TestEveryStringHasBothLanguages(t *testing.T) {
+	for key, v := range stringsTable {
+		if v[0] == "" || v[1] == "" {
+			t.Errorf("%s: %q / %q", key, v[0], v[1])
+		}
+	}
+	// Every key the screens ask for exists (T shows a missing key as is).
+	files, _ := filepath.Glob("*.go")
+	re := regexp.MustCompile(`\bT\("([a-z0-9._]*[a-z0-9])"`)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			if _, ok := stringsTable[m[1]]; !ok {
+				t.Errorf("%s asks for missing string %q", f, m[1])
+			}
+		}
+	}
+	for _, st := range []app.State{app.StateCreated, app.StateAwaiting, app.StatePaid, app.StateCancelPending, app.StateClosed,
+		app.StateExpired, app.StatePaidAfterCancel, app.StatePartiallyRefunded, app.StateRefunded} {
+		if _, ok := stringsTable["state."+string(st)]; !ok {
+			t.Errorf("no name for state %s", st)
+		}
+	}
+	for _, f := range []app.Flag{app.FlagPaidAfterCancel, app.FlagAmountMismatch, app.FlagConflictingPayment} {
+		if _, ok := stringsTable["flag."+string(f)]; !ok {
+			t.Errorf("no name for flag %s", f)
+		}
+	}
 }
