@@ -256,7 +256,46 @@ func (e *Engine) Refund(ctx context.Context, outTradeNo string, amount Fen, reas
 	if err != nil {
 		return o, fmt.Errorf("refund %s: %w", r.OutRefundNo, err)
 	}
+	if uerr == nil {
+		e.followRefund(outTradeNo, r.OutRefundNo)
+	}
 	return o, uerr
+}
+
+// refundChecks is when the engine asks WeChat how an accepted refund went:
+// most finish within minutes, bank cards can take days.
+func refundChecks() []time.Duration {
+	return []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
+		15 * time.Minute, time.Hour, 6 * time.Hour}
+}
+
+// followRefund queries an accepted refund on a schedule until WeChat says
+// it succeeded or failed, so the owner sees the outcome without asking.
+func (e *Engine) followRefund(outTradeNo, outRefundNo string) {
+	e.mu.Lock()
+	ctx := e.ctx
+	e.wg.Add(1)
+	e.mu.Unlock()
+	go func() {
+		defer e.wg.Done()
+		for _, d := range refundChecks() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-e.clock.After(d):
+			}
+			o, err := e.RefreshRefunds(ctx, outTradeNo)
+			if err != nil {
+				e.log.Debug("refund query", "out_refund_no", outRefundNo, "err", err)
+				continue
+			}
+			for _, r := range o.Refunds {
+				if r.OutRefundNo == outRefundNo && r.State != RefundPending && r.State != RefundProcessing {
+					return
+				}
+			}
+		}
+	}()
 }
 
 // RefreshRefunds asks WeChat how an order's refunds went and records it.

@@ -473,10 +473,17 @@ func TestRefund(t *testing.T) {
 	if _, err := r.eng.Refund(r.ctx, o.OutTradeNo, 3601, ""); !errors.Is(err, app.ErrRefundTooLarge) {
 		t.Errorf("over-refund: %v", err)
 	}
-	r.sim.SettleRefunds()
-	got, err = r.eng.RefreshRefunds(r.ctx, o.OutTradeNo)
-	if err != nil || got.Refunds[0].State != app.RefundSucceeded {
-		t.Errorf("refresh refunds: %v %+v", err, got.Refunds)
+	// The engine follows the refund until WeChat reports it done.
+	timeout := time.After(20 * time.Second)
+	for done := false; !done; {
+		select {
+		case u := <-r.updates:
+			done = u.Order != nil && len(u.Order.Refunds) == 1 && u.Order.Refunds[0].State == app.RefundSucceeded
+		case <-r.spy.afters:
+			r.clock.Advance(time.Minute)
+		case <-timeout:
+			t.Fatalf("refund never reported done: %+v", r.order(o.OutTradeNo).Refunds)
+		}
 	}
 }
 

@@ -257,6 +257,7 @@ func (k *Kiosk) setBody(name string, obj fyne.CanvasObject) {
 }
 
 func (k *Kiosk) showSell() {
+	k.app.Driver().SetDisableScreenBlanking(false)
 	k.payNo = ""
 	k.setBody("sell", k.sell.obj)
 	k.sell.refresh()
@@ -264,6 +265,8 @@ func (k *Kiosk) showSell() {
 }
 
 func (k *Kiosk) showPay(o app.Order) {
+	// The screen must not blank or lock while a customer may be scanning.
+	k.app.Driver().SetDisableScreenBlanking(true)
 	k.payNo = o.OutTradeNo
 	k.pay.show(o, deadlineOf(o), nil)
 	if k.custPay != nil {
