@@ -38,7 +38,9 @@ func buildSim(t *testing.T) string {
 
 func startSim(t *testing.T, bin, addr, dataDir string) *simProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "-listen", addr, "-data", dataDir)
+	cmd := exec.Command(bin, "-listen", addr, "-tls-listen", "127.0.0.1:0", "-data", dataDir)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +56,8 @@ func startSim(t *testing.T, bin, addr, dataDir string) *simProcess {
 			return &simProcess{cmd: cmd, url: strings.TrimSpace(u)}
 		}
 	}
-	t.Fatalf("simulator exited without listening: %v", sc.Err())
+	cmd.Wait()
+	t.Fatalf("simulator exited without listening: %v %s", sc.Err(), stderr.String())
 	return nil
 }
 
