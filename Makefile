@@ -15,7 +15,7 @@ APT_BUILD := ca-certificates gcc libc6-dev pkg-config libgl-dev libx11-dev \
 APT_RUN   := xvfb x11-apps x11-utils imagemagick xdotool
 APT_PKGS  := $(APT_BUILD) $(APT_RUN)
 
-.PHONY: deps run test test-headless bench lint screenshots relay sim build clean tools
+.PHONY: deps run test test-headless bench lint screenshots relay sim build clean tools package
 
 ## deps: install missing Debian packages (only when missing) and Go modules.
 deps:
@@ -66,6 +66,10 @@ tools:
 ## screenshots: every screen of the real binary under Xvfb, both sizes and languages.
 screenshots: deps
 	bash scripts/screenshots.sh
+
+## package: a Linux desktop package (Saoma.tar.xz) with the pinned fyne tool.
+package: deps tools
+	$(BIN)/fyne package -os linux
 
 relay:
 	CGO_ENABLED=0 $(GO) run ./cmd/saoma-relay -listen 127.0.0.1:8443 -data $(BIN)/relay-data -kiosks docs/kiosks.example.toml

@@ -155,40 +155,40 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 	// A failed wire leaves nothing running: ctx is cancelled by the caller
 	// before close waits for the relay link.
 	cfg, err := app.LoadConfig(f.config)
+	demoMode := errors.Is(err, fs.ErrNotExist) || f.demo
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || f.demo:
+	case demoMode:
 		logger.Info("no merchant config: demo mode", "config", f.config)
 		k.dataDir = filepath.Join(f.data, "demo")
-		if err := os.MkdirAll(k.dataDir, 0o700); err != nil {
-			return nil, err
-		}
+	case err != nil:
+		return nil, fmt.Errorf("config %s: %w", f.config, err)
+	}
+	if err := os.MkdirAll(k.dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	// The ledger first: its lock is what tells a second kiosk process that
+	// Saoma is already running, before anything else is started.
+	k.store, err = store.Open(store.LedgerPath(k.dataDir), store.Options{DayBoundary: cfg.WithDefaults().DayBoundaryDuration()})
+	if err != nil {
+		return nil, fmt.Errorf("ledger in %s: %w", k.dataDir, err)
+	}
+	if demoMode {
 		k.world, err = demo.Start(ctx, k.dataDir, demo.Options{Logger: logger})
 		if err != nil {
 			return nil, err
 		}
 		cfg = demoConfig(k.world, cfg)
 		logger.Info("demo: pay open QR codes from the simulator's customer page", "url", k.world.SimURL)
-	case err != nil:
-		return nil, fmt.Errorf("config %s: %w", f.config, err)
+		if err := seedCatalog(k.store); err != nil {
+			return nil, err
+		}
 	}
 	cfg = cfg.WithDefaults()
 	if f.locale != "" {
 		cfg.Locale = f.locale
 	}
 	k.cfg = cfg
-	if err := os.MkdirAll(k.dataDir, 0o700); err != nil {
-		return nil, err
-	}
-
-	k.store, err = store.Open(store.LedgerPath(k.dataDir), store.Options{DayBoundary: cfg.DayBoundaryDuration()})
-	if err != nil {
-		return nil, fmt.Errorf("ledger in %s: %w", k.dataDir, err)
-	}
-	if k.world != nil {
-		if err := seedCatalog(k.store); err != nil {
-			return nil, err
-		}
-	}
+	logger.Info("starting", "config", cfg)
 
 	pc := printerConfig(cfg.Printer, filepath.Join(k.dataDir, "previews"))
 	pc.OnChange = func(printer.Job) {

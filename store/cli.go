@@ -20,7 +20,7 @@ import (
 // errRunning is the message a command gives when the kiosk holds the file.
 func errRunning(path string) error {
 	//lint:ignore ST1005 the message is shown to people as is and starts with the product name.
-	return fmt.Errorf("Saoma is running and holds %s; close it or use Settings → Export: %w", path, ErrLocked)
+	return fmt.Errorf("Saoma is running and holds %s; close it or export from its Sales screen (☰ → 销售): %w", path, ErrLocked)
 }
 
 // ExportCommand implements `saoma export -data DIR (-date D | -from D -to D)

@@ -34,6 +34,8 @@ type salesScreen struct {
 	days     *fyne.Container
 	list     *widget.List
 	msg      *widget.Label
+	csvBtn   *widget.Button
+	xlsxBtn  *widget.Button
 }
 
 func (k *Kiosk) today() app.Day {
@@ -58,6 +60,8 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 			s.showDetail(s.orders[i])
 		}
 	}
+	s.csvBtn = widget.NewButton(l.T("export.csv"), func() { s.export(app.ExportCSV) })
+	s.xlsxBtn = widget.NewButton(l.T("export.xlsx"), func() { s.export(app.ExportXLSX) })
 	nav := container.NewHBox(
 		widget.NewButton(l.T("back"), k.showSell),
 		widget.NewLabelWithStyle(l.T("sales"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -66,8 +70,7 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 		widget.NewButton(l.T("next.day"), func() { s.load(s.day.Add(1)) }),
 		widget.NewButton(l.T("today"), func() { s.load(k.today()) }),
 		layout.NewSpacer(),
-		widget.NewButton(l.T("export.csv"), func() { s.export(app.ExportCSV) }),
-		widget.NewButton(l.T("export.xlsx"), func() { s.export(app.ExportXLSX) }),
+		s.csvBtn, s.xlsxBtn,
 	)
 	charts := container.NewGridWithColumns(2,
 		container.NewBorder(widget.NewLabel(l.T("by.hour")), nil, nil, nil, s.hours),
@@ -274,8 +277,8 @@ func (s *salesScreen) export(f app.ExportFormat) {
 			save.SetLocation(u)
 		}
 	}
-	save.Resize(fyne.NewSize(800, 560))
-	save.Show()
+	save.Show() // a FileDialog can only be resized once shown
+	save.Resize(fyne.NewSize(800*s.k.theme.scale, 560*s.k.theme.scale))
 }
 
 // barChart draws values as bars with canvas primitives, labelling every

@@ -266,6 +266,17 @@ func TestSalesScreenTotals(t *testing.T) {
 			t.Errorf("sales screen lacks %q: %v", want, texts)
 		}
 	}
+	// Export opens a save dialog (it once crashed resizing it early).
+	test.Tap(s.csvBtn)
+	test.Tap(s.xlsxBtn)
+	if !k.dialogOpen() {
+		t.Error("export opened no dialog")
+	}
+	// A sale's detail, with its history.
+	s.showDetail(s.orders[0])
+	if !containsText(labelsIn(k.win.Canvas().Overlays().Top()), "notification") {
+		t.Error("detail lacks the order's history")
+	}
 }
 
 func TestLanguageSwitch(t *testing.T) {
