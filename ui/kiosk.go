@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 
 	"saoma/app"
 	"saoma/payment/wxpay"
@@ -97,8 +100,10 @@ type Kiosk struct {
 	payNo    string // the order on the Pay screen
 	lastPaid string
 
-	pin         *pinPad      // the open PIN prompt, for tests
-	sales       *salesScreen // the open Sales screen
+	pin     *pinPad         // the open PIN prompt, for tests
+	sales   *salesScreen    // the open Sales screen
+	alerted map[string]bool // orders the cashier was told about
+
 	stopUpdates func()
 	done        chan struct{}
 }
@@ -113,6 +118,7 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 		opts.Size = fyne.NewSize(1024, 768)
 	}
 	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), done: make(chan struct{})}
+	k.alerted = map[string]bool{}
 	k.do = fyne.Do
 	if opts.dispatch != nil {
 		k.do = opts.dispatch
@@ -226,6 +232,7 @@ func (k *Kiosk) apply(u app.Update) {
 		return
 	}
 	if u.Order.OutTradeNo != k.payNo {
+		k.background(*u.Order)
 		return
 	}
 	k.pay.show(*u.Order, u.Deadline, u.Err)
@@ -393,4 +400,31 @@ func (k *Kiosk) rescale() {
 // dialogOpen reports whether a dialog (PIN pad, menu, detail) is showing.
 func (k *Kiosk) dialogOpen() bool {
 	return len(k.win.Canvas().Overlays().List()) > 0
+}
+
+// background tells the cashier about money that arrived for an order not on
+// the Pay screen: a payment after cancel (must be refunded or honoured) or
+// a shelf QR (Native mode 1) sale.
+func (k *Kiosk) background(o app.Order) {
+	if k.alerted[o.OutTradeNo] {
+		return
+	}
+	l := k.lang
+	switch {
+	case o.State == app.StatePaidAfterCancel:
+		k.alerted[o.OutTradeNo] = true
+		msg := widget.NewLabel(l.T("alert.after.body", o.OutTradeNo, money(o.Total)))
+		msg.Wrapping = fyne.TextWrapWord
+		title := canvas.NewText(l.T("paid.after"), colorDanger)
+		title.TextSize = 22 * k.theme.scale
+		title.TextStyle = fyne.TextStyle{Bold: true}
+		d := dialog.NewCustom(l.T("alert.after"), l.T("ok"), container.NewVBox(title, msg), k.win)
+		d.Resize(fyne.NewSize(560*k.theme.scale, 260*k.theme.scale))
+		d.Show()
+	case o.State == app.StatePaid && o.Mode == 1:
+		k.alerted[o.OutTradeNo] = true
+		if k.screen == "sell" {
+			k.sell.setMessage(l.T("mode1.paid", o.Lines[0].Name, money(o.Total)), false)
+		}
+	}
 }

@@ -34,6 +34,7 @@ type payScreen struct {
 	scan      *widget.Label
 	countdown *canvas.Text
 	state     *canvas.Text
+	big       *canvas.Text // the state, large, where the QR would be
 	errLabel  *widget.Label
 	banner    *fyne.Container
 
@@ -91,10 +92,14 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	}
 	info := container.NewVBox(p.scan, p.countdown, p.state, p.errLabel,
 		container.NewCenter(container.NewHBox(p.retryBtn, p.refreshBtn, p.backBtn)))
+	p.big = canvas.NewText("", colorGrey)
+	p.big.TextSize = 48 * sc
+	p.big.TextStyle = fyne.TextStyle{Bold: true}
+	p.big.Alignment = fyne.TextAlignCenter
 	p.waitView = container.NewBorder(
 		container.NewVBox(p.banner, shop, p.amount),
 		container.NewBorder(nil, nil, left, right, info),
-		nil, nil, p.qrBox)
+		nil, nil, container.NewStack(p.qrBox, container.NewCenter(p.big)))
 
 	// Paid: the whole screen green, a large tick, the amount; the
 	// cashier's copy shows the receipt beside Reprint and Next.
@@ -148,9 +153,12 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 	}
 	p.waitView.Show()
 	p.paidView.Hide()
+	p.scan.Hide()
+	p.big.Text = ""
 	switch o.State {
 	case app.StateCreated:
 		p.qrBox.Hide()
+		p.big.Text, p.big.Color = l.T("requesting"), colorWaiting
 		p.setState(l.T("requesting"), colorWaiting)
 		p.cancelBtn.Show()
 		if err != nil {
@@ -159,22 +167,26 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 	case app.StateAwaiting:
 		p.qr.set(o.CodeURL, false)
 		p.qrBox.Show()
+		p.scan.Show()
 		p.setState(l.T("waiting"), colorWaiting)
 		p.cancelBtn.Show()
 		p.billBtn.Show()
 	case app.StateCancelPending, app.StateClosed:
 		p.qrBox.Hide()
+		p.big.Text, p.big.Color = l.T("cancelled"), colorGrey
 		p.setState(l.T("cancelled"), colorGrey)
 		p.backBtn.Show()
 	case app.StateExpired:
 		p.qr.set(o.CodeURL, true)
 		p.qrBox.Show()
+		p.big.Text, p.big.Color = l.T("expired"), colorInk
 		p.setState(l.T("expired"), colorGrey)
 		p.refreshBtn.Show()
 		p.backBtn.Show()
 	default: // paid, paid after cancel, refunded later
 		p.showPaid(o)
 	}
+	p.big.Refresh()
 	if p.customer {
 		for _, b := range []*widget.Button{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
 			b.Hide()
@@ -239,6 +251,8 @@ func (p *payScreen) tick() {
 	p.countdown.Refresh()
 	if left == 0 {
 		p.qr.set(p.order.CodeURL, true)
+		p.big.Text, p.big.Color = p.k.lang.T("expired"), colorInk
+		p.big.Refresh()
 		p.setState(p.k.lang.T("expired"), colorGrey)
 	}
 }

@@ -96,7 +96,8 @@ func newHarness(t *testing.T, cfg app.Config, opts ...func(*Options)) *harness {
 	}
 	h.printer = &paperSpy{}
 	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Shop: "测试小店", Orders: st, Catalog: st, Reports: st, Printer: h.printer,
-		Payments: client, AppID: sim.AppID(), MchID: sim.MchID(), APIKey: sim.Key(), NotifyURL: notify.URL + "/n"})
+		Payments: client, AppID: sim.AppID(), MchID: sim.MchID(), APIKey: sim.Key(), NotifyURL: notify.URL + "/n",
+		Flagged: func() (int, error) { f, err := st.Flagged(); return len(f), err }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,5 +441,31 @@ func TestEveryStringHasBothLanguages(t *testing.T) {
 		if _, ok := stringsTable["flag."+string(f)]; !ok {
 			t.Errorf("no name for flag %s", f)
 		}
+	}
+}
+
+func TestPaymentAfterCancelAlertsTheCashier(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	k := h.k
+	h.tapTile("1004")
+	test.Tap(k.sell.chargeBtn)
+	h.pump("the QR", func() bool { return k.pay.order.State == app.StateAwaiting })
+	code := k.pay.order.CodeURL
+	test.Tap(k.pay.cancelBtn)
+	k.pin.entry.SetText(demoPIN)
+	k.pin.entry.OnSubmitted("")
+	h.pump("cancelled", func() bool { return k.pay.order.State == app.StateCancelPending })
+	k.pay.next()
+	// The customer had scanned already and pays anyway.
+	if _, err := h.sim.Scan(context.Background(), wxsim.ScanRequest{URL: code}); err != nil {
+		t.Fatal(err)
+	}
+	h.pump("the alert", func() bool { return k.dialogOpen() })
+	texts := labelsIn(k.win.Canvas().Overlays().Top())
+	if !containsText(texts, "￥12.00") || !containsText(texts, k.lang.T("paid.after")) {
+		t.Errorf("alert: %v", texts)
+	}
+	if k.status.flagged.obj.Visible() == false {
+		t.Error("status bar does not count the flagged order")
 	}
 }
