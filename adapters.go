@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -105,9 +106,7 @@ func printerStatus(q *printer.Queue) app.PrinterStatus {
 	}
 	if n := len(jobs); n > 0 && jobs[n-1].State == printer.JobFailed {
 		st.OK = false
-		if err := jobs[n-1].Err; err != nil {
-			st.Detail = err.Error()
-		}
+		st.Detail = printerProblem(jobs[n-1].Err)
 	}
 	return st
 }
@@ -124,4 +123,20 @@ func retryFailed(ctx context.Context, q *printer.Queue) error {
 		}
 	}
 	return first
+}
+
+// printerProblem names a print failure with one of the words the screens
+// translate: offline, paper, stalled, lp, or error.
+func printerProblem(err error) string {
+	switch {
+	case errors.Is(err, printer.ErrPrinterOffline):
+		return "offline"
+	case errors.Is(err, printer.ErrOutOfPaper):
+		return "paper"
+	case errors.Is(err, printer.ErrPrinterStalled):
+		return "stalled"
+	case errors.Is(err, printer.ErrNoLP):
+		return "lp"
+	}
+	return "error"
 }

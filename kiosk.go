@@ -9,10 +9,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"saoma/app"
@@ -101,6 +104,19 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// SIGTERM (systemd, pkill) and Ctrl-C close the kiosk cleanly: the
+	// window closes, the engine stops, the ledger is closed.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case sig := <-sigs:
+			logger.Info("shutting down", "signal", sig.String())
+			fyne.Do(a.Quit)
+		case <-ctx.Done():
+		}
+	}()
 	win.ShowAndRun()
 	return nil
 }
@@ -155,7 +171,9 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 	// A failed wire leaves nothing running: ctx is cancelled by the caller
 	// before close waits for the relay link.
 	cfg, err := app.LoadConfig(f.config)
-	demoMode := errors.Is(err, fs.ErrNotExist) || f.demo
+	// A config without merchant credentials (e.g. only a shop name saved from
+	// Settings in demo mode) still runs the demo.
+	demoMode := errors.Is(err, fs.ErrNotExist) || f.demo || (err == nil && !cfg.Live())
 	switch {
 	case demoMode:
 		logger.Info("no merchant config: demo mode", "config", f.config)

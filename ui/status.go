@@ -82,7 +82,7 @@ func (b *statusBar) set(st app.Status) {
 		b.printer.set(colorPay, l.T("printer.ok"))
 		b.retry.Hide()
 	} else {
-		b.printer.set(colorWaiting, l.T("printer.bad", shorten(st.Printer.Detail, 28)))
+		b.printer.set(colorWaiting, l.T("printer."+problemKey(st.Printer.Detail)))
 		b.retry.Show()
 	}
 	showIf(b.demo.obj, st.Demo)
@@ -99,10 +99,13 @@ func showIf(o fyne.CanvasObject, show bool) {
 	}
 }
 
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// problemKey maps the engine's printer problem word to a string key.
+func problemKey(detail string) string {
+	switch detail {
+	case "offline", "stalled", "lp":
+		return detail
+	case "paper":
+		return "nopaper"
 	}
-	return string(r[:n-1]) + "…"
+	return "error"
 }
