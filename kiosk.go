@@ -190,6 +190,11 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 	if err != nil {
 		return nil, fmt.Errorf("ledger in %s: %w", k.dataDir, err)
 	}
+	if path, err := dailyBackup(k.store, k.dataDir, time.Now()); err != nil {
+		logger.Warn("ledger backup failed", "err", err)
+	} else {
+		logger.Info("ledger backed up", "path", path)
+	}
 	if demoMode {
 		k.world, err = demo.Start(ctx, k.dataDir, demo.Options{Logger: logger})
 		if err != nil {
