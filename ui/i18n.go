@@ -76,6 +76,8 @@ var stringsTable = map[string][2]string{
 	"refund":                   {"退款", "Refund"},
 	"refund.amount":            {"退款金额 (元)", "Refund amount (yuan)"},
 	"refund.done":              {"已提交退款 %s", "Refund of %s submitted"},
+	"refund.confirm":           {"确认退款 %s（订单 %s）？退款会退回顾客的微信。", "Refund %s of order %s? The money goes back to the customer's WeChat."},
+	"refund.range":             {"退款金额须大于 0 且不超过 %s", "A refund must be more than 0 and at most %s"},
 	"detail":                   {"订单详情", "Order detail"},
 	"events":                   {"记录", "History"},
 	"shop":                     {"店名", "Shop name"},

@@ -220,19 +220,19 @@ func (s *salesScreen) showDetail(o app.Order) {
 			result.SetText(err.Error())
 			return
 		}
-		go func() {
-			ctx, cancel := s.k.ctx()
-			defer cancel()
-			got, err := s.k.eng.Refund(ctx, o.OutTradeNo, f, "")
-			s.k.do(func() {
-				if err != nil {
-					result.SetText(err.Error())
-					return
-				}
-				result.SetText(l.T("refund.done", money(f)) + " · " + s.stateText(got))
-				s.load(s.day)
-			})
-		}()
+		if f <= 0 || f > o.Total-o.Refunded() {
+			result.SetText(l.T("refund.range", money(o.Total-o.Refunded())))
+			return
+		}
+		c := dialog.NewConfirm(l.T("refund"), l.T("refund.confirm", money(f), o.OutTradeNo), func(ok bool) {
+			if ok {
+				s.refund(o, f, result, amount)
+			}
+		}, s.k.win)
+		c.SetConfirmText(l.T("refund"))
+		c.SetDismissText(l.T("cancel"))
+		c.SetConfirmImportance(widget.DangerImportance)
+		c.Show()
 	})
 	refund.Importance = widget.DangerImportance
 	reprint := widget.NewButton(l.T("reprint"), func() {
@@ -358,4 +358,23 @@ func (r *chartRenderer) Objects() []fyne.CanvasObject {
 		objs = append(objs, r.bars[i], r.labels[i])
 	}
 	return objs
+}
+
+// refund asks the engine to return f of o and reports in result.
+func (s *salesScreen) refund(o app.Order, f app.Fen, result *widget.Label, amount *widget.Entry) {
+	l := s.k.lang
+	go func() {
+		ctx, cancel := s.k.ctx()
+		defer cancel()
+		got, err := s.k.eng.Refund(ctx, o.OutTradeNo, f, "")
+		s.k.do(func() {
+			if err != nil {
+				result.SetText(err.Error())
+				return
+			}
+			result.SetText(l.T("refund.done", money(f)) + " · " + s.stateText(got))
+			amount.SetText("")
+			s.load(s.day)
+		})
+	}()
 }
