@@ -273,6 +273,13 @@ func TestSalesScreenTotals(t *testing.T) {
 	if !k.dialogOpen() {
 		t.Error("export opened no dialog")
 	}
+	// A partial refund from the sale's detail.
+	result, amount := widget.NewLabel(""), widget.NewEntry()
+	s.refund(s.orders[0], 1000, result, amount)
+	h.pump("the refund", func() bool { return strings.Contains(result.Text, "￥10.00") })
+	if s.summary.Refunds != 1000 || s.summary.Net != 3400 {
+		t.Errorf("after refund: refunds %s net %s", s.summary.Refunds, s.summary.Net)
+	}
 	// A sale's detail, with its history.
 	s.showDetail(s.orders[0])
 	if !containsText(labelsIn(k.win.Canvas().Overlays().Top()), "notification") {
