@@ -100,9 +100,10 @@ type Kiosk struct {
 	payNo    string // the order on the Pay screen
 	lastPaid string
 
-	pin     *pinPad         // the open PIN prompt, for tests
-	sales   *salesScreen    // the open Sales screen
-	alerted map[string]bool // orders the cashier was told about
+	pin      *pinPad         // the open PIN prompt, for tests
+	sales    *salesScreen    // the open Sales screen
+	settings *settingsScreen // the open Settings screen
+	alerted  map[string]bool // orders the cashier was told about
 
 	stopUpdates func()
 	done        chan struct{}

@@ -52,7 +52,10 @@ func (k *Kiosk) openSales() {
 }
 
 func (k *Kiosk) openSettings() {
-	k.askPIN(pinOwner, func() { k.setBody("settings", newSettingsScreen(k).obj) })
+	k.askPIN(pinOwner, func() {
+		k.settings = newSettingsScreen(k)
+		k.setBody("settings", k.settings.obj)
+	})
 }
 
 // printLabels prints a Native mode-1 QR label for every product that has a

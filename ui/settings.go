@@ -164,6 +164,7 @@ func (s *settingsScreen) save() {
 	if langChanged {
 		k.setLocale(c.Locale)
 		ns := newSettingsScreen(k)
+		k.settings = ns
 		k.setBody("settings", ns.obj)
 		ns.msg.SetText(k.lang.T("saved"))
 		return

@@ -476,3 +476,50 @@ func TestPaymentAfterCancelAlertsTheCashier(t *testing.T) {
 		t.Error("status bar does not count the flagged order")
 	}
 }
+
+func TestSettingsSaveKeepsSecretsAndHashesPINs(t *testing.T) {
+	var saved []app.Config
+	cfg := app.Config{Shop: "老王咖啡", KioskID: "k1", Locale: "zh",
+		WxPay: app.WxPayConfig{AppID: "wx1234567890abcdef", MchID: "1900000109", Key: "0123456789abcdef0123456789abcdef"}}
+	h := newHarness(t, cfg, func(o *Options) {
+		o.SaveConfig = func(c app.Config) error { saved = append(saved, c); return nil }
+	})
+	k := h.k
+	k.openSettings()
+	k.pin.entry.SetText(demoPIN)
+	k.pin.entry.OnSubmitted("")
+	s := k.settings
+	if s == nil || k.screen != "settings" {
+		t.Fatal("settings not open")
+	}
+	if s.key.Text != "" {
+		t.Error("the API key is shown back")
+	}
+	s.shop.SetText("王记咖啡")
+	s.ownerPIN.SetText("2468")
+	s.language.SetSelectedIndex(1)
+	s.save()
+	if len(saved) != 1 {
+		t.Fatalf("saved %d times", len(saved))
+	}
+	c := saved[0]
+	if c.Shop != "王记咖啡" || c.WxPay.Key != cfg.WxPay.Key || c.Locale != "en" {
+		t.Errorf("saved %+v", c)
+	}
+	if !app.CheckPIN(c.OwnerPIN, "2468") || strings.Contains(c.OwnerPIN, "2468") {
+		t.Errorf("owner PIN stored as %q", c.OwnerPIN)
+	}
+	if !containsText(labelsIn(k.win.Content()), "Settings") {
+		t.Error("language did not switch live")
+	}
+	// The demo PIN no longer opens the owner's screens.
+	if k.checkPIN(pinOwner, demoPIN) || !k.checkPIN(pinOwner, "2468") {
+		t.Error("PIN change not in effect")
+	}
+	// A bad value is refused with a message and nothing is saved.
+	k.settings.boundary.SetText("25:00")
+	k.settings.save()
+	if len(saved) != 1 || !strings.Contains(k.settings.msg.Text, "day_boundary") {
+		t.Errorf("bad boundary: saved %d, message %q", len(saved), k.settings.msg.Text)
+	}
+}
