@@ -34,6 +34,7 @@ type salesScreen struct {
 	days     *fyne.Container
 	list     *widget.List
 	msg      *widget.Label
+	span     *widget.Select // what to export: the day, 7 days or its month
 	csvBtn   *widget.Button
 	xlsxBtn  *widget.Button
 }
@@ -60,6 +61,8 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 			s.showDetail(s.orders[i])
 		}
 	}
+	s.span = widget.NewSelect([]string{l.T("span.day"), l.T("span.week"), l.T("span.month")}, nil)
+	s.span.SetSelectedIndex(0)
 	s.csvBtn = widget.NewButton(l.T("export.csv"), func() { s.export(app.ExportCSV) })
 	s.xlsxBtn = widget.NewButton(l.T("export.xlsx"), func() { s.export(app.ExportXLSX) })
 	nav := container.NewHBox(
@@ -70,7 +73,7 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 		widget.NewButton(l.T("next.day"), func() { s.load(s.day.Add(1)) }),
 		widget.NewButton(l.T("today"), func() { s.load(k.today()) }),
 		layout.NewSpacer(),
-		s.csvBtn, s.xlsxBtn,
+		s.span, s.csvBtn, s.xlsxBtn,
 	)
 	charts := container.NewGridWithColumns(2,
 		container.NewBorder(widget.NewLabel(l.T("by.hour")), nil, nil, nil, s.hours),
@@ -254,8 +257,9 @@ func (s *salesScreen) showDetail(o app.Order) {
 
 // export saves the day as CSV or XLSX through a file dialog.
 func (s *salesScreen) export(f app.ExportFormat) {
+	from, to := s.exportRange()
 	var buf bytes.Buffer
-	if err := s.k.eng.Reports().Export(&buf, s.day, s.day, f); err != nil {
+	if err := s.k.eng.Reports().Export(&buf, from, to, f); err != nil {
 		s.msg.SetText(err.Error())
 		return
 	}
@@ -270,7 +274,11 @@ func (s *salesScreen) export(f app.ExportFormat) {
 		}
 		s.msg.SetText(s.k.lang.T("exported", w.URI().Path()))
 	}, s.k.win)
-	save.SetFileName(fmt.Sprintf("saoma-%s.%s", s.day, f))
+	name := fmt.Sprintf("saoma-%s.%s", from, f)
+	if from != to {
+		name = fmt.Sprintf("saoma-%s_%s.%s", from, to, f)
+	}
+	save.SetFileName(name)
 	save.SetFilter(storage.NewExtensionFileFilter([]string{"." + string(f)}))
 	if home, err := os.UserHomeDir(); err == nil {
 		if u, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
@@ -377,4 +385,17 @@ func (s *salesScreen) refund(o app.Order, f app.Fen, result *widget.Label, amoun
 			s.load(s.day)
 		})
 	}()
+}
+
+// exportRange is the span the owner chose, ending on the shown day: that
+// day, the 7 days up to it, or its calendar month up to it.
+func (s *salesScreen) exportRange() (from, to app.Day) {
+	to = s.day
+	switch s.span.SelectedIndex() {
+	case 1:
+		return to.Add(-6), to
+	case 2:
+		return app.Day(string(to)[:8] + "01"), to
+	}
+	return to, to
 }

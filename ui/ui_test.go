@@ -267,6 +267,13 @@ func TestSalesScreenTotals(t *testing.T) {
 			t.Errorf("sales screen lacks %q: %v", want, texts)
 		}
 	}
+	ranges := []struct{ from, to app.Day }{{s.day, s.day}, {s.day.Add(-6), s.day}, {app.Day(string(s.day)[:8] + "01"), s.day}}
+	for i, want := range ranges {
+		s.span.SetSelectedIndex(i)
+		if from, to := s.exportRange(); from != want.from || to != want.to {
+			t.Errorf("span %d: %s..%s, want %s..%s", i, from, to, want.from, want.to)
+		}
+	}
 	// Export opens a save dialog (it once crashed resizing it early).
 	test.Tap(s.csvBtn)
 	test.Tap(s.xlsxBtn)
