@@ -95,6 +95,7 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 		Config:          k.cfg,
 		SaveConfig:      k.saveConfig,
 		Preview:         k.printer.Preview,
+		TestPrint:       k.testPrint,
 		DataDir:         k.dataDir,
 		Version:         version,
 		Demo:            k.world != nil,
@@ -318,4 +319,18 @@ func (k *kiosk) close() {
 	if k.world != nil {
 		k.world.Close()
 	}
+}
+
+// testPrint prints a sample receipt on the configured printer, marked as a
+// copy, so the owner can check paper width, Chinese text and the QR.
+func (k *kiosk) testPrint() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	now := time.Now()
+	o := app.Order{OutTradeNo: "TEST" + now.Format("150405"), KioskID: k.cfg.KioskID, State: app.StatePaid,
+		Lines: []app.Line{{ProductID: "TEST", Name: "测试页 Test page", UnitPrice: 1, Qty: 1}}, Total: 1,
+		CreatedAt: now, PaidAt: now, TransactionID: "TEST"}
+	_, err := k.printer.Print(ctx, app.Paper{Kind: app.PaperReceipt, Shop: k.cfg.Shop, KioskID: k.cfg.KioskID,
+		Order: o, QR: o.OutTradeNo, Reprint: true})
+	return err
 }

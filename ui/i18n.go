@@ -111,6 +111,7 @@ var stringsTable = map[string][2]string{
 	"group.printer":            {"打印机", "Printer"},
 	"group.pins":               {"密码", "PINs"},
 	"test.print":               {"测试打印", "Test print"},
+	"test.sent":                {"测试页已发送到打印机（结果见顶部状态栏）", "Test page sent (the top bar shows the result)"},
 	"error":                    {"出错了", "Something went wrong"},
 	"state.created":            {"待下单", "Not issued"},
 	"state.awaiting":           {"待支付", "Awaiting"},

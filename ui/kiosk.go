@@ -52,6 +52,9 @@ type Options struct {
 	Config app.Config
 	// SaveConfig stores a changed configuration; nil disables saving.
 	SaveConfig func(app.Config) error
+	// TestPrint sends a test page to the configured printer; nil hides
+	// the Settings button.
+	TestPrint func() error
 	// Preview draws a paper (the receipt) as the printer would print it.
 	Preview func(app.Paper) (image.Image, error)
 	// DataDir and Version are shown in Settings → About.

@@ -79,6 +79,16 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	relay := group(l.T("group.relay"), fi(l.T("relay.url"), s.relayURL), fi(l.T("relay.token"), s.relayToken))
 	prn := group(l.T("group.printer"), fi(l.T("printer.kind"), s.printerKind), fi(l.T("printer.addr"), s.printerAddr),
 		fi(l.T("printer.paper"), s.paper))
+	if k.opts.TestPrint != nil {
+		test := widget.NewButton(l.T("test.print"), func() {
+			if err := k.opts.TestPrint(); err != nil {
+				s.msg.SetText(err.Error())
+				return
+			}
+			s.msg.SetText(l.T("test.sent"))
+		})
+		prn = container.NewVBox(prn, test)
+	}
 	pins := group(l.T("group.pins"), fi(l.T("pin.new.owner"), s.ownerPIN), fi(l.T("pin.new.cashier"), s.cashierPIN))
 	about := widget.NewCard(l.T("about"), "", widget.NewForm(
 		fi(l.T("version"), widget.NewLabel(k.opts.Version)),
