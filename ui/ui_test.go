@@ -36,6 +36,24 @@ type harness struct {
 	ui      chan func()
 	cfg     app.Config
 	printer *paperSpy
+	clock   *wxsim.ManualClock // shared by the simulator, the engine and the screens
+	afters  chan time.Duration // the engine waits on its clock
+}
+
+// spyClock reports every wait the engine starts, so a test moves time only
+// while the engine is waiting.
+type spyClock struct {
+	*wxsim.ManualClock
+	afters chan time.Duration
+}
+
+func (c spyClock) After(d time.Duration) <-chan time.Time {
+	ch := c.ManualClock.After(d)
+	select {
+	case c.afters <- d:
+	default:
+	}
+	return ch
 }
 
 // paperSpy is the engine's printer in UI tests.
@@ -66,7 +84,9 @@ func (p *paperSpy) count(kind app.PaperKind) int {
 func newHarness(t *testing.T, cfg app.Config, opts ...func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, ui: make(chan func(), 1024), cfg: cfg}
-	sim, err := wxsim.Start(wxsim.Config{})
+	h.clock = wxsim.NewManualClock(time.Now())
+	h.afters = make(chan time.Duration, 1024)
+	sim, err := wxsim.Start(wxsim.Config{Clock: h.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +117,8 @@ func newHarness(t *testing.T, cfg app.Config, opts ...func(*Options)) *harness {
 	h.printer = &paperSpy{}
 	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Shop: "测试小店", Orders: st, Catalog: st, Reports: st, Printer: h.printer,
 		Payments: client, AppID: sim.AppID(), MchID: sim.MchID(), APIKey: sim.Key(), NotifyURL: notify.URL + "/n",
-		Flagged: func() (int, error) { f, err := st.Flagged(); return len(f), err }})
+		Flagged: func() (int, error) { f, err := st.Flagged(); return len(f), err },
+		Clock:   spyClock{ManualClock: h.clock, afters: h.afters}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +132,7 @@ func newHarness(t *testing.T, cfg app.Config, opts ...func(*Options)) *harness {
 	if cfg.Shop == "" {
 		cfg.Shop = "测试小店"
 	}
-	o := Options{Config: cfg, Locale: cfg.Locale, Version: "test", dispatch: func(f func()) { h.ui <- f }}
+	o := Options{Config: cfg, Locale: cfg.Locale, Version: "test", Now: h.clock.Now, dispatch: func(f func()) { h.ui <- f }}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -528,5 +549,47 @@ func TestSettingsSaveKeepsSecretsAndHashesPINs(t *testing.T) {
 	k.settings.save()
 	if len(saved) != 1 || !strings.Contains(k.settings.msg.Text, "day_boundary") {
 		t.Errorf("bad boundary: saved %d, message %q", len(saved), k.settings.msg.Text)
+	}
+}
+
+// pumpAdvancing runs UI work and moves the clock by step whenever the engine
+// waits on it, until cond holds.
+func (h *harness) pumpAdvancing(what string, step time.Duration, cond func() bool) {
+	h.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for !cond() {
+		select {
+		case f := <-h.ui:
+			f()
+		case <-h.afters:
+			h.clock.Advance(step)
+		case <-timeout:
+			h.t.Fatalf("timed out waiting for %s (order %s)", what, h.k.pay.order.State)
+		}
+	}
+}
+
+func TestExpiredQRCanBeRenewed(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	k := h.k
+	h.tapTile("1001")
+	test.Tap(k.sell.chargeBtn)
+	h.pump("the QR", func() bool { return k.pay.order.State == app.StateAwaiting })
+	first := k.pay.order.OutTradeNo
+	h.clock.Advance(1*time.Hour + 56*time.Minute)
+	k.tick()
+	if k.pay.countdown.Color != colorWaiting || !strings.HasPrefix(k.pay.countdown.Text, k.lang.T("valid", "00:0")) {
+		t.Errorf("under 5 minutes: %q in %v", k.pay.countdown.Text, k.pay.countdown.Color)
+	}
+	h.pumpAdvancing("expiry", 5*time.Minute, func() bool { return k.pay.order.State == app.StateExpired })
+	if !k.pay.qr.grey || k.pay.big.Text != k.lang.T("expired") || !k.pay.refreshBtn.Visible() {
+		t.Errorf("expired view: grey %v big %q refresh %v", k.pay.qr.grey, k.pay.big.Text, k.pay.refreshBtn.Visible())
+	}
+	test.Tap(k.pay.refreshBtn)
+	h.pump("a new QR", func() bool {
+		return k.pay.order.OutTradeNo != first && k.pay.order.State == app.StateAwaiting
+	})
+	if k.pay.qr.grey || k.pay.order.Total != 1800 {
+		t.Errorf("renewed: grey %v total %s", k.pay.qr.grey, k.pay.order.Total)
 	}
 }
