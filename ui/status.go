@@ -22,7 +22,7 @@ type statusBar struct {
 	link     *chip
 	printer  *chip
 	demo     *chip
-	flagged  *chip
+	flagged  *widget.Button // orders needing the owner; opens Sales
 	retry    *widget.Button
 	settling *widget.Label
 	menu     *widget.Button
@@ -54,7 +54,8 @@ func newStatusBar(k *Kiosk) *statusBar {
 	b.link = newChip(colorWaiting, "")
 	b.printer = newChip(colorPay, "")
 	b.demo = newChip(colorWaiting, k.lang.T("demo"))
-	b.flagged = newChip(colorDanger, "")
+	b.flagged = widget.NewButton("", k.openSales)
+	b.flagged.Importance = widget.DangerImportance
 	b.settling = widget.NewLabel(k.lang.T("settling"))
 	b.retry = widget.NewButton(k.lang.T("retry"), func() {
 		go func() {
@@ -65,7 +66,7 @@ func newStatusBar(k *Kiosk) *statusBar {
 	})
 	b.menu = widget.NewButton("☰ "+k.lang.T("menu"), func() { k.openMenu() })
 	bg := canvas.NewRectangle(color.White)
-	row := container.NewHBox(title, b.clock, layout.NewSpacer(), b.settling, b.flagged.obj, b.link.obj,
+	row := container.NewHBox(title, b.clock, layout.NewSpacer(), b.settling, b.flagged, b.link.obj,
 		b.printer.obj, b.retry, b.demo.obj, b.menu)
 	b.obj = container.NewStack(bg, container.NewPadded(row))
 	return b
@@ -87,8 +88,8 @@ func (b *statusBar) set(st app.Status) {
 	}
 	showIf(b.demo.obj, st.Demo)
 	showIf(b.settling, !st.Ready)
-	b.flagged.set(colorDanger, l.T("flagged", st.Flagged))
-	showIf(b.flagged.obj, st.Flagged > 0)
+	b.flagged.SetText(l.T("flagged", st.Flagged))
+	showIf(b.flagged, st.Flagged > 0)
 }
 
 func showIf(o fyne.CanvasObject, show bool) {

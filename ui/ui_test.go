@@ -500,8 +500,14 @@ func TestPaymentAfterCancelAlertsTheCashier(t *testing.T) {
 	if !containsText(texts, "￥12.00") || !containsText(texts, k.lang.T("paid.after")) {
 		t.Errorf("alert: %v", texts)
 	}
-	if k.status.flagged.obj.Visible() == false {
-		t.Error("status bar does not count the flagged order")
+	h.pump("the flagged count", func() bool { return k.status.flagged.Visible() })
+	if !strings.Contains(k.status.flagged.Text, "1") {
+		t.Errorf("flagged button %q", k.status.flagged.Text)
+	}
+	before := k.pin
+	test.Tap(k.status.flagged) // opens Sales behind the owner's PIN
+	if k.pin == nil || k.pin == before {
+		t.Error("the flagged button did not ask for the owner's PIN")
 	}
 }
 
