@@ -257,10 +257,7 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 		SimURL:         k.simURL(),
 		PrinterStatus:  func() app.PrinterStatus { return printerStatus(k.printer) },
 		RetryPrints:    func(ctx context.Context) error { return retryFailed(ctx, k.printer) },
-		Flagged: func() (int, error) {
-			f, err := k.store.Flagged()
-			return len(f), err
-		},
+		Flagged:        k.store.Flagged,
 	})
 	if err != nil {
 		return nil, err

@@ -97,8 +97,9 @@ type EngineConfig struct {
 	PrinterStatus func() PrinterStatus
 	// RetryPrints re-sends failed print jobs; optional.
 	RetryPrints func(ctx context.Context) error
-	// Flagged counts orders for the owner's attention; optional.
-	Flagged func() (int, error)
+	// Flagged lists the orders needing the owner's attention (paid after
+	// cancel, amount mismatch, conflicting payment), newest first; optional.
+	Flagged func() ([]Order, error)
 
 	// RetryBackoff is the first wait between unified-order attempts
 	// (doubling); 500 ms if 0. Attempts is how many are made; 3 if 0.
@@ -309,8 +310,8 @@ func (e *Engine) Status() Status {
 		st.Printer = e.cfg.PrinterStatus()
 	}
 	if e.cfg.Flagged != nil {
-		if n, err := e.cfg.Flagged(); err == nil {
-			st.Flagged = n
+		if f, err := e.cfg.Flagged(); err == nil {
+			st.Flagged = len(f)
 		}
 	}
 	return st
@@ -453,3 +454,11 @@ func isTransient(err error) bool {
 // StatusChanged tells the screens the status may have changed (the printer
 // finished or failed a job); adapters call it from their own goroutines.
 func (e *Engine) StatusChanged() { e.publish(Update{}) }
+
+// Flagged lists the orders needing the owner's attention, newest first.
+func (e *Engine) Flagged() ([]Order, error) {
+	if e.cfg.Flagged == nil {
+		return nil, nil
+	}
+	return e.cfg.Flagged()
+}

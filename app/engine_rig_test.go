@@ -197,7 +197,7 @@ func (r *rig) startEngine() {
 	c.Payments = r.pay
 	c.AppID, c.MchID, c.APIKey = r.sim.AppID(), r.sim.MchID(), r.sim.Key()
 	c.Clock = r.spy
-	c.Flagged = func() (int, error) { f, err := r.st.Flagged(); return len(f), err }
+	c.Flagged = r.st.Flagged
 	eng, err := app.NewEngine(c)
 	if err != nil {
 		r.t.Fatal(err)

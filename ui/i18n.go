@@ -65,6 +65,8 @@ var stringsTable = map[string][2]string{
 	"span.day":                 {"当天", "This day"},
 	"span.week":                {"近 7 天", "7 days"},
 	"span.month":               {"本月", "Month to date"},
+	"show.flagged":             {"需关注 (%d)", "Attention (%d)"},
+	"show.day":                 {"返回当天列表", "Back to the day"},
 	"export.csv":               {"导出 CSV", "Export CSV"},
 	"export.xlsx":              {"导出 Excel", "Export Excel"},
 	"exported":                 {"已导出到 %s", "Exported to %s"},

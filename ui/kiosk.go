@@ -37,6 +37,7 @@ type Engine interface {
 	Status() app.Status
 	Reports() app.Reports
 	Order(outTradeNo string) (app.Order, error)
+	Flagged() ([]app.Order, error)
 }
 
 // Options shape the kiosk's windows.

@@ -35,6 +35,8 @@ type salesScreen struct {
 	list     *widget.List
 	msg      *widget.Label
 	span     *widget.Select // what to export: the day, 7 days or its month
+	flagBtn  *widget.Button // switches the list to every order needing attention
+	flagged  bool           // the list shows flagged orders of all days
 	csvBtn   *widget.Button
 	xlsxBtn  *widget.Button
 }
@@ -61,6 +63,7 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 			s.showDetail(s.orders[i])
 		}
 	}
+	s.flagBtn = widget.NewButton("", s.toggleFlagged)
 	s.span = widget.NewSelect([]string{l.T("span.day"), l.T("span.week"), l.T("span.month")}, nil)
 	s.span.SetSelectedIndex(0)
 	s.csvBtn = widget.NewButton(l.T("export.csv"), func() { s.export(app.ExportCSV) })
@@ -72,6 +75,7 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 		s.dayLabel,
 		widget.NewButton(l.T("next.day"), func() { s.load(s.day.Add(1)) }),
 		widget.NewButton(l.T("today"), func() { s.load(k.today()) }),
+		s.flagBtn,
 		layout.NewSpacer(),
 		s.span, s.csvBtn, s.xlsxBtn,
 	)
@@ -101,7 +105,18 @@ func (s *salesScreen) load(d app.Day) {
 	if err != nil {
 		s.msg.SetText(err.Error())
 	}
-	if len(s.orders) == 0 {
+	flagged, _ := s.k.eng.Flagged()
+	s.flagBtn.SetText(s.k.lang.T("show.flagged", len(flagged)))
+	s.flagBtn.Importance = widget.MediumImportance
+	if len(flagged) > 0 {
+		s.flagBtn.Importance = widget.DangerImportance
+	}
+	if s.flagged {
+		s.orders = flagged
+		s.flagBtn.SetText(s.k.lang.T("show.day"))
+	}
+	s.flagBtn.Refresh()
+	if len(s.orders) == 0 && !s.flagged {
 		s.msg.SetText(s.k.lang.T("no.sales"))
 	} else {
 		s.msg.SetText("")
@@ -398,4 +413,11 @@ func (s *salesScreen) exportRange() (from, to app.Day) {
 		return app.Day(string(to)[:8] + "01"), to
 	}
 	return to, to
+}
+
+// toggleFlagged switches the list between the shown day and every order
+// needing attention (paid after cancel, amount mismatch), whatever its day.
+func (s *salesScreen) toggleFlagged() {
+	s.flagged = !s.flagged
+	s.load(s.day)
 }

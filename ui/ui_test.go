@@ -117,7 +117,7 @@ func newHarness(t *testing.T, cfg app.Config, opts ...func(*Options)) *harness {
 	h.printer = &paperSpy{}
 	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Shop: "测试小店", Orders: st, Catalog: st, Reports: st, Printer: h.printer,
 		Payments: client, AppID: sim.AppID(), MchID: sim.MchID(), APIKey: sim.Key(), NotifyURL: notify.URL + "/n",
-		Flagged: func() (int, error) { f, err := st.Flagged(); return len(f), err },
+		Flagged: st.Flagged,
 		Clock:   spyClock{ManualClock: h.clock, afters: h.afters}})
 	if err != nil {
 		t.Fatal(err)
@@ -507,7 +507,13 @@ func TestPaymentAfterCancelAlertsTheCashier(t *testing.T) {
 	before := k.pin
 	test.Tap(k.status.flagged) // opens Sales behind the owner's PIN
 	if k.pin == nil || k.pin == before {
-		t.Error("the flagged button did not ask for the owner's PIN")
+		t.Fatal("the flagged button did not ask for the owner's PIN")
+	}
+	k.pin.entry.SetText(demoPIN)
+	k.pin.entry.OnSubmitted("")
+	k.sales.toggleFlagged()
+	if len(k.sales.orders) != 1 || k.sales.orders[0].State != app.StatePaidAfterCancel {
+		t.Errorf("flagged list: %+v", k.sales.orders)
 	}
 }
 
