@@ -117,7 +117,7 @@ func (p *printerSpy) count(kind app.PaperKind) int {
 type notifyEndpoint struct {
 	srv    *httptest.Server
 	down   atomic.Bool
-	gate   chan struct{} // when non-nil, each delivery waits for a value
+	gate   chan struct{} // when non-nil, each delivery waits until it is closed
 	bodies chan []byte
 }
 

@@ -64,9 +64,12 @@ func TestNotificationBeforeUnifiedOrderReply(t *testing.T) {
 func TestPollAndNotificationAtTheSameMoment(t *testing.T) {
 	r := newRig(t)
 	r.notify.gate = make(chan struct{})
+	var release sync.Once
+	open := func() { release.Do(func() { close(r.notify.gate) }) }
+	t.Cleanup(open) // runs before the notify server closes, even if the test fails
 	o := r.charge()
 	r.scan(o.CodeURL)
-	body := <-r.notify.bodies // WeChat's notification is in flight, held at the gate
+	body := recvOrFail(t, r.notify.bodies, "the notification") // in flight, held at the gate
 	// The watcher's poll sees the payment first…
 	r.advanceUntil(o.OutTradeNo, app.StatePaid, 2*time.Second)
 	// …then the held notification and two more copies race each other.
@@ -80,7 +83,7 @@ func TestPollAndNotificationAtTheSameMoment(t *testing.T) {
 			}
 		}()
 	}
-	r.notify.gate <- struct{}{}
+	open() // release every held delivery, retries included
 	wg.Wait()
 	got := r.order(o.OutTradeNo)
 	if got.State != app.StatePaid || paidEvents(got) != 1 {
@@ -130,7 +133,7 @@ func TestSystemErrorThenSuccessReusesOrderAndParameters(t *testing.T) {
 	}()
 	r.advance(time.Second) // first backoff
 	r.advance(time.Second) // second backoff
-	o := <-done
+	o := recvOrFail(t, done, "the charge")
 	if o.State != app.StateAwaiting || o.CodeURL == "" {
 		t.Fatalf("after retries: %s %q", o.State, o.CodeURL)
 	}
@@ -165,7 +168,7 @@ func TestUnifiedOrderGivesUpWithAClearRetryableError(t *testing.T) {
 		done <- result{o, err}
 	}()
 	r.advance(time.Second)
-	res := <-done
+	res := recvOrFail(t, done, "the charge")
 	var ce *app.ChargeError
 	if !errors.As(res.err, &ce) || ce.OutTradeNo == "" {
 		t.Fatalf("err = %v, want *ChargeError", res.err)
@@ -316,6 +319,7 @@ func TestStartWaitsForWeChatBeforeTakingSales(t *testing.T) {
 	r.st.Close()
 	r.openStore()
 	r.pay.failQueries.Store(true)
+	drain(r.spy.afters) // waits of the stopped engine
 	c := r.base
 	c.Orders, c.Catalog, c.Reports, c.Printer, c.Payments = r.st, r.st, r.st, r.prn, r.pay
 	c.AppID, c.MchID, c.APIKey, c.Clock = r.sim.AppID(), r.sim.MchID(), r.sim.Key(), r.spy
@@ -332,8 +336,8 @@ func TestStartWaitsForWeChatBeforeTakingSales(t *testing.T) {
 		t.Fatalf("charge while settling: %v, want ErrNotReady", err)
 	}
 	r.pay.failQueries.Store(false)
-	r.clock.Advance(2 * time.Second)
-	if err := <-started; err != nil {
+	r.advance(2 * time.Second) // Start's second backoff, once it waits
+	if err := recvOrFail(t, started, "Start"); err != nil {
 		t.Fatal(err)
 	}
 	if !eng.Status().Ready {
@@ -511,5 +515,28 @@ func TestChargeRefusesBadCarts(t *testing.T) {
 	open, _ := r.st.OpenOrders()
 	if len(open) != 1 {
 		t.Errorf("%d open orders, want 1", len(open))
+	}
+}
+
+// recvOrFail receives from ch; the timeout only turns a hang into a failure.
+func recvOrFail[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(20 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// drain empties a buffered channel.
+func drain[T any](ch <-chan T) {
+	for {
+		select {
+		case <-ch:
+		default:
+			return
+		}
 	}
 }
