@@ -339,7 +339,7 @@ func (k *Kiosk) typedKey(ev *fyne.KeyEvent) {
 		}
 	case "sales", "settings":
 		if ev.Name == fyne.KeyEscape {
-			k.showSell()
+			k.back()
 		}
 	}
 }
@@ -398,8 +398,18 @@ func (k *Kiosk) rescale() {
 		}
 	}
 	if screen == "sales" || screen == "settings" {
-		k.showSell()
+		k.back()
 	}
+}
+
+// back leaves the owner's screens: to the Pay screen if an order is still
+// waiting for payment (it must be paid or cancelled), else to Sell.
+func (k *Kiosk) back() {
+	if o, ok := k.eng.Current(); ok && o.State.Open() {
+		k.showPay(o)
+		return
+	}
+	k.showSell()
 }
 
 // dialogOpen reports whether a dialog (PIN pad, menu, detail) is showing.

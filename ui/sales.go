@@ -69,7 +69,7 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 	s.csvBtn = widget.NewButton(l.T("export.csv"), func() { s.export(app.ExportCSV) })
 	s.xlsxBtn = widget.NewButton(l.T("export.xlsx"), func() { s.export(app.ExportXLSX) })
 	nav := container.NewHBox(
-		widget.NewButton(l.T("back"), k.showSell),
+		widget.NewButton(l.T("back"), k.back),
 		widget.NewLabelWithStyle(l.T("sales"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewButton(l.T("prev.day"), func() { s.load(s.day.Add(-1)) }),
 		s.dayLabel,

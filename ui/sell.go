@@ -231,6 +231,13 @@ func (s *sellScreen) charged(o app.Order, err error) {
 		if err != nil {
 			s.k.pay.show(o, deadlineOf(o), err)
 		}
+	case errors.Is(err, app.ErrBusy):
+		// An order is still waiting (e.g. the owner's screens were opened
+		// over it): back to it; the cart stays for after.
+		s.refresh()
+		if cur, ok := s.k.eng.Current(); ok {
+			s.k.showPay(cur)
+		}
 	default:
 		s.refresh()
 		s.setMessage(s.k.lang.T("error")+": "+err.Error(), true)

@@ -97,7 +97,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	))
 	save := widget.NewButton(l.T("save"), s.save)
 	save.Importance = widget.HighImportance
-	top := container.NewHBox(widget.NewButton(l.T("back"), k.showSell),
+	top := container.NewHBox(widget.NewButton(l.T("back"), k.back),
 		widget.NewLabelWithStyle(l.T("settings"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	cols := container.NewGridWithColumns(2, container.NewVBox(shop, relay, prn), container.NewVBox(wx, pins, about))
 	s.obj = container.NewPadded(container.NewBorder(top, container.NewVBox(s.msg, save), nil, nil, container.NewVScroll(cols)))

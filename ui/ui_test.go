@@ -605,3 +605,22 @@ func TestExpiredQRCanBeRenewed(t *testing.T) {
 		t.Errorf("renewed: grey %v total %s", k.pay.qr.grey, k.pay.order.Total)
 	}
 }
+
+func TestOwnerScreensOverAWaitingOrderReturnToIt(t *testing.T) {
+	h := newHarness(t, app.Config{})
+	k := h.k
+	h.tapTile("1001")
+	test.Tap(k.sell.chargeBtn)
+	h.pump("the QR", func() bool { return k.pay.order.State == app.StateAwaiting })
+	no := k.pay.order.OutTradeNo
+	k.openSales()
+	k.pin.entry.SetText(demoPIN)
+	k.pin.entry.OnSubmitted("")
+	if k.screen != "sales" {
+		t.Fatalf("screen %s", k.screen)
+	}
+	k.back()
+	if k.screen != "pay" || k.payNo != no {
+		t.Errorf("back from Sales: screen %s order %s, want the waiting order %s", k.screen, k.payNo, no)
+	}
+}
