@@ -32,6 +32,7 @@ var stringsTable = map[string][2]string{
 	"printer.lp":               {"未安装 CUPS (lp)", "CUPS (lp) not installed"},
 	"printer.error":            {"打印失败", "Printing failed"},
 	"demo":                     {"演示", "DEMO"},
+	"demo.hint":                {"演示模式：在浏览器打开 %s 点「支付」", "Demo: open %s in a browser and press Pay"},
 	"settling":                 {"正在核对未完成订单…", "Checking unfinished orders…"},
 	"flagged":                  {"%d 笔需关注", "%d need attention"},
 	"scan":                     {"请使用微信「扫一扫」付款", "Scan with WeChat to pay"},

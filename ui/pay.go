@@ -36,6 +36,7 @@ type payScreen struct {
 	state     *canvas.Text
 	big       *canvas.Text // the state, large, where the QR would be
 	errLabel  *widget.Label
+	demoHint  *widget.Label // demo mode: where the simulated phone pays
 	banner    *fyne.Container
 
 	cancelBtn, billBtn, refreshBtn, retryBtn, backBtn *widget.Button
@@ -90,14 +91,27 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 		left.Hide()
 		right.Hide()
 	}
-	info := container.NewVBox(p.scan, p.countdown, p.state, p.errLabel,
+	p.demoHint = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	if k.opts.Demo && k.opts.SimURL != "" && !customer {
+		p.demoHint.SetText(l.T("demo.hint", k.opts.SimURL))
+	} else {
+		p.demoHint.Hide()
+	}
+	status := container.NewCenter(container.NewHBox(p.countdown, widget.NewLabel(" "), p.state))
+	info := container.NewVBox(p.scan, status, p.errLabel, p.demoHint,
 		container.NewCenter(container.NewHBox(p.retryBtn, p.refreshBtn, p.backBtn)))
 	p.big = canvas.NewText("", colorGrey)
 	p.big.TextSize = 48 * sc
 	p.big.TextStyle = fyne.TextStyle{Bold: true}
 	p.big.Alignment = fyne.TextAlignCenter
+	header := container.NewVBox(p.banner, shop, p.amount)
+	if !customer {
+		// The cashier's window shows the shop in its top bar already;
+		// the height goes to the QR.
+		header = container.NewVBox(p.banner, p.amount)
+	}
 	p.waitView = container.NewBorder(
-		container.NewVBox(p.banner, shop, p.amount),
+		header,
 		container.NewBorder(nil, nil, left, right, info),
 		nil, nil, container.NewStack(p.qrBox, container.NewCenter(p.big)))
 
