@@ -12,7 +12,11 @@ mkdir -p "$out"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-go build -o "$work/saoma" .
+# Fyne 2.8's GLFW builds for X11 and Wayland; without the Wayland headers,
+# X11 alone is enough under Xvfb.
+tags=()
+pkg-config --exists wayland-client 2>/dev/null || tags=(-tags x11)
+go build "${tags[@]}" -o "$work/saoma" .
 
 shot() { # name
 	sleep 1.2

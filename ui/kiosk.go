@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"saoma/app"
-	"saoma/payment/wxpay"
 )
 
 // Engine is what the screens need from the checkout engine (*app.Engine).
@@ -42,7 +41,8 @@ type Engine interface {
 
 // Options shape the kiosk's windows.
 type Options struct {
-	// Fullscreen runs the cashier's window full screen (kiosk mode).
+	// Fullscreen runs the cashier's window full screen (kiosk mode); closing
+	// it (Alt+F4) then asks the owner's PIN.
 	Fullscreen bool
 	// CustomerDisplay opens a second window with the Pay screen for a
 	// customer-facing monitor.
@@ -92,7 +92,8 @@ type Kiosk struct {
 	lang  lang
 	theme *kioskTheme
 	now   func() time.Time
-	do    func(func()) // the one bridge from other goroutines to widgets
+	loc   *time.Location // the shop's wall clock: Beijing time, like WeChat's
+	do    func(func())   // the one bridge from other goroutines to widgets
 
 	root    *fyne.Container // status bar + body
 	status  *statusBar
@@ -100,7 +101,7 @@ type Kiosk struct {
 	pay     *payScreen
 	custPay *payScreen
 
-	screen   string // "sell", "pay", "sales", "settings"
+	screen   string // "sell", "pay", "sales", "settings", "locked"
 	payNo    string // the order on the Pay screen
 	lastPaid string
 
@@ -122,7 +123,7 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 	if opts.Size.IsZero() {
 		opts.Size = fyne.NewSize(1024, 768)
 	}
-	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), done: make(chan struct{})}
+	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), done: make(chan struct{}), loc: beijing()}
 	k.alerted = map[string]bool{}
 	k.do = fyne.Do
 	if opts.dispatch != nil {
@@ -147,6 +148,12 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 		k.cust.Resize(opts.Size)
 		k.custPay = newPayScreen(k, true)
 		k.cust.SetContent(k.custPay.obj)
+		// The customer's window closes with the cashier's, not by itself.
+		k.cust.SetCloseIntercept(func() {})
+	}
+	if opts.Fullscreen {
+		// A kiosk is not left by Alt+F4: closing asks the owner's PIN.
+		k.win.SetCloseIntercept(func() { k.askPIN(pinOwner, k.win.Close) })
 	}
 	k.win.Canvas().SetOnTypedKey(k.typedKey)
 	k.win.Canvas().SetOnTypedRune(k.typedRune)
@@ -224,7 +231,7 @@ func (k *Kiosk) tick() {
 	if k.custPay != nil {
 		k.custPay.tick()
 	}
-	k.status.clock.SetText(k.now().In(wxpay.Shanghai()).Format("15:04"))
+	k.status.clock.SetText(k.now().In(k.loc).Format("15:04"))
 }
 
 // apply shows one engine update.
@@ -232,7 +239,7 @@ func (k *Kiosk) apply(u app.Update) {
 	k.status.set(u.Status)
 	if u.Order == nil {
 		if u.Err != nil && k.screen == "sell" {
-			k.sell.setMessage(u.Err.Error(), true)
+			k.sell.setMessage(k.errText(u.Err), true)
 		}
 		return
 	}
@@ -253,7 +260,12 @@ func (k *Kiosk) apply(u app.Update) {
 func (k *Kiosk) build() {
 	k.win.SetTitle(k.lang.T("app.title"))
 	k.status = newStatusBar(k)
+	old := k.sell
 	k.sell = newSellScreen(k)
+	if old != nil { // a rebuild keeps the cart being built
+		k.sell.cart = old.cart
+		k.sell.refresh()
+	}
 	k.pay = newPayScreen(k, false)
 	k.root = container.NewBorder(k.status.obj, nil, nil, nil, k.sell.obj)
 	k.win.SetContent(container.New(scaleLayout{k}, k.root))
@@ -271,6 +283,9 @@ func (k *Kiosk) setBody(name string, obj fyne.CanvasObject) {
 func (k *Kiosk) showSell() {
 	k.app.Driver().SetDisableScreenBlanking(false)
 	k.payNo = ""
+	if k.custPay != nil {
+		k.custPay.idle()
+	}
 	k.setBody("sell", k.sell.obj)
 	k.sell.refresh()
 	k.win.Canvas().Focus(k.sell.code)
@@ -285,6 +300,16 @@ func (k *Kiosk) showPay(o app.Order) {
 		k.custPay.show(o, deadlineOf(o), nil)
 	}
 	k.setBody("pay", k.pay.obj)
+}
+
+// beijing is the zone of the shop's clock and of WeChat's times. China has
+// kept UTC+8 without daylight saving since 1991, so the fixed zone is exact
+// where no zone database is installed.
+func beijing() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*60*60)
 }
 
 func deadlineOf(o app.Order) time.Time {
@@ -302,11 +327,12 @@ func deadlineOf(o app.Order) time.Time {
 func (k *Kiosk) setLocale(loc string) {
 	k.lang = langOf(loc)
 	k.cfg.Locale = loc
-	k.build()
 	if k.custPay != nil {
 		k.custPay = newPayScreen(k, true)
+		k.cust.SetTitle(k.lang.T("scan"))
 		k.cust.SetContent(k.custPay.obj)
 	}
+	k.rebuild()
 }
 
 // typedKey is the cashier's keyboard: F12 charges, Esc clears the cart or
@@ -340,6 +366,10 @@ func (k *Kiosk) typedKey(ev *fyne.KeyEvent) {
 	case "sales", "settings":
 		if ev.Name == fyne.KeyEscape {
 			k.back()
+		}
+	case "locked":
+		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+			k.askUnlock()
 		}
 	}
 }
@@ -390,15 +420,34 @@ func (l scaleLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 // rescale re-applies the theme and rebuilds the screens at its new size.
 func (k *Kiosk) rescale() {
 	k.app.Settings().SetTheme(k.theme)
+	k.rebuild()
+}
+
+// rebuild recreates the screens (new language or size) and returns to the
+// one that was showing: the order on the Pay screen, the owner's screen
+// already unlocked by PIN, or the lock.
+func (k *Kiosk) rebuild() {
 	screen, payNo := k.screen, k.payNo
+	var day app.Day
+	if k.sales != nil {
+		day = k.sales.day
+	}
 	k.build()
 	if payNo != "" {
 		if o, err := k.eng.Order(payNo); err == nil {
 			k.showPay(o)
 		}
 	}
-	if screen == "sales" || screen == "settings" {
-		k.back()
+	switch screen {
+	case "sales":
+		k.sales = newSalesScreen(k)
+		k.sales.load(day)
+		k.setBody("sales", k.sales.obj)
+	case "settings":
+		k.settings = newSettingsScreen(k)
+		k.setBody("settings", k.settings.obj)
+	case "locked":
+		k.lock()
 	}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -28,7 +29,12 @@ func (k *Kiosk) openMenu() {
 		item(l.T("labels"), func() { k.askPIN(pinOwner, k.printLabels) }),
 		item(other, func() { k.setLocale(otherLoc) }),
 	)
-	d = dialog.NewCustom(l.T("menu"), l.T("back"), container.NewGridWrap(fyne.NewSize(320*k.theme.scale, 320*k.theme.scale), items), k.win)
+	if k.screen == "sell" {
+		// Locking hides the till while the cashier is away; never over a
+		// QR a customer may be scanning.
+		items.Add(item(l.T("lock"), k.lock))
+	}
+	d = dialog.NewCustom(l.T("menu"), l.T("back"), container.NewGridWrap(fyne.NewSize(320*k.theme.scale, 384*k.theme.scale), items), k.win)
 	d.Show()
 }
 
@@ -63,7 +69,7 @@ func (k *Kiosk) openSettings() {
 func (k *Kiosk) printLabels() {
 	ps, err := k.eng.Products()
 	if err != nil {
-		k.sell.setMessage(err.Error(), true)
+		k.sell.setMessage(k.errText(err), true)
 		return
 	}
 	go func() {
@@ -91,3 +97,20 @@ func (k *Kiosk) printLabels() {
 		})
 	}()
 }
+
+// lock covers the Sell screen until the cashier's PIN is entered. The
+// status bar stays, so the link and printer are still watched.
+func (k *Kiosk) lock() {
+	l := k.lang
+	title := canvas.NewText(l.T("locked"), colorInk)
+	title.TextSize = 40 * k.theme.scale
+	title.TextStyle = fyne.TextStyle{Bold: true}
+	title.Alignment = fyne.TextAlignCenter
+	unlock := widget.NewButton(l.T("unlock"), k.askUnlock)
+	unlock.Importance = widget.HighImportance
+	body := container.NewCenter(container.NewVBox(title, container.NewStack(minSize(240*k.theme.scale, 64*k.theme.scale), unlock)))
+	k.setBody("locked", body)
+}
+
+// askUnlock asks the cashier's PIN and goes back to selling.
+func (k *Kiosk) askUnlock() { k.askPIN(pinCashier, k.back) }

@@ -2,17 +2,15 @@ package ui
 
 import (
 	"fmt"
-	"image"
 	"image/color"
-	"image/draw"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	qrcode "github.com/skip2/go-qrcode"
 
 	"saoma/app"
 )
@@ -31,9 +29,11 @@ type payScreen struct {
 	amount    *canvas.Text
 	qr        *qrView
 	qrBox     *fyne.Container
-	scan      *widget.Label
+	scan      *fyne.Container // "scan with WeChat", in both languages
+	scanText  *canvas.Text    // the kiosk language's line
 	countdown *canvas.Text
 	state     *canvas.Text
+	stateDot  *canvas.Circle
 	big       *canvas.Text // the state, large, where the QR would be
 	errLabel  *widget.Label
 	demoHint  *widget.Label // demo mode: where the simulated phone pays
@@ -47,6 +47,9 @@ type payScreen struct {
 	paidNote *canvas.Text
 	receipt  *canvas.Image
 	paidBtns *fyne.Container
+	paidMsg  *widget.Label // a reprint that failed
+	paidTap  *tapArea      // the cashier's green half: tap for the next sale
+	idleView *fyne.Container
 }
 
 func newPayScreen(k *Kiosk, customer bool) *payScreen {
@@ -62,7 +65,15 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	p.amount.Alignment = fyne.TextAlignCenter
 	p.qr = newQRView()
 	p.qrBox = container.NewStack(p.qr)
-	p.scan = widget.NewLabelWithStyle(l.T("scan"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	// The customer may not read the cashier's language: the instruction
+	// is in both, the kiosk's own first.
+	scan := canvas.NewText(l.T("scan"), colorInk)
+	scan.TextSize = 26 * sc
+	scan.TextStyle = fyne.TextStyle{Bold: true}
+	scanOther := canvas.NewText(l.other().T("scan"), colorGrey)
+	scanOther.TextSize = 20 * sc
+	p.scanText = scan
+	p.scan = container.NewCenter(container.NewHBox(scan, widget.NewLabel(" "), scanOther))
 	p.countdown = canvas.NewText("", colorInk)
 	p.countdown.TextSize = 24 * sc
 	p.countdown.Alignment = fyne.TextAlignCenter
@@ -97,7 +108,10 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	} else {
 		p.demoHint.Hide()
 	}
-	status := container.NewCenter(container.NewHBox(p.countdown, widget.NewLabel(" "), p.state))
+	// The state: a dot in its colour and the words.
+	p.stateDot = canvas.NewCircle(colorWaiting)
+	dot := container.NewCenter(container.NewGridWrap(fyne.NewSize(18*sc, 18*sc), p.stateDot))
+	status := container.NewCenter(container.NewHBox(p.countdown, widget.NewLabel(" "), dot, p.state))
 	info := container.NewVBox(p.scan, status, p.errLabel, p.demoHint,
 		container.NewCenter(container.NewHBox(p.retryBtn, p.refreshBtn, p.backBtn)))
 	p.big = canvas.NewText("", colorGrey)
@@ -117,10 +131,14 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 
 	// Paid: the whole screen green, a large tick, the amount; the
 	// cashier's copy shows the receipt beside Reprint and Next.
-	tick := canvas.NewText("✓ "+l.T("paid"), color.White)
-	tick.TextSize = 64 * sc
-	tick.TextStyle = fyne.TextStyle{Bold: true}
-	tick.Alignment = fyne.TextAlignCenter
+	// The tick is an icon, not a glyph: the bundled fonts have no ✓.
+	tickIcon := canvas.NewImageFromResource(theme.NewInvertedThemedResource(theme.ConfirmIcon()))
+	tickIcon.FillMode = canvas.ImageFillContain
+	tickIcon.SetMinSize(fyne.NewSize(80*sc, 80*sc))
+	tickText := canvas.NewText(l.T("paid"), color.White)
+	tickText.TextSize = 64 * sc
+	tickText.TextStyle = fyne.TextStyle{Bold: true}
+	tick := container.NewCenter(container.NewHBox(tickIcon, tickText))
 	p.paidAmt = canvas.NewText("", color.White)
 	p.paidAmt.TextSize = 56 * sc
 	p.paidAmt.TextStyle = fyne.TextStyle{Bold: true}
@@ -132,20 +150,43 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	reprint := widget.NewButton(l.T("reprint"), p.reprint)
 	next := widget.NewButton(l.T("next"), p.next)
 	next.Importance = widget.HighImportance
-	p.paidBtns = container.NewVBox(reprint, container.NewStack(minHeight(72*sc), next))
+	p.paidMsg = widget.NewLabel("")
+	p.paidMsg.Importance = widget.WarningImportance
+	p.paidMsg.Wrapping = fyne.TextWrapWord
+	p.paidMsg.Hide()
+	p.paidBtns = container.NewVBox(p.paidMsg, reprint, container.NewStack(minHeight(72*sc), next))
 	green := canvas.NewRectangle(colorPay)
 	msg := container.NewVBox(layout.NewSpacer(), tick, p.paidAmt, p.paidNote, layout.NewSpacer())
 	var paidBody fyne.CanvasObject = container.NewStack(green, container.NewCenter(msg))
 	if !customer {
+		// A tap anywhere on the green starts the next sale.
+		p.paidTap = newTapArea(container.NewStack(green, container.NewCenter(msg)), p.next)
 		receiptPane := container.NewBorder(nil, p.paidBtns, nil, nil, p.receipt)
-		split := container.NewHSplit(container.NewStack(green, container.NewCenter(msg)), container.NewPadded(receiptPane))
+		split := container.NewHSplit(p.paidTap, container.NewPadded(receiptPane))
 		split.Offset = 0.62
 		paidBody = split
 	}
 	p.paidView = container.NewStack(paidBody)
 	p.paidView.Hide()
 	bg := canvas.NewRectangle(color.White)
-	p.obj = container.NewStack(bg, container.NewPadded(p.waitView), p.paidView)
+	// Between sales the customer's display shows the shop and a welcome,
+	// not an empty QR frame or the last customer's "paid".
+	welcomeShop := canvas.NewText(k.cfg.Shop, colorInk)
+	welcomeShop.TextSize = 56 * sc
+	welcomeShop.TextStyle = fyne.TextStyle{Bold: true}
+	welcomeShop.Alignment = fyne.TextAlignCenter
+	welcome := canvas.NewText(l.T("welcome"), colorPay)
+	welcome.TextSize = 32 * sc
+	welcome.Alignment = fyne.TextAlignCenter
+	welcomeOther := canvas.NewText(l.other().T("welcome"), colorGrey)
+	welcomeOther.TextSize = 24 * sc
+	welcomeOther.Alignment = fyne.TextAlignCenter
+	p.idleView = container.NewCenter(container.NewVBox(welcomeShop, welcome, welcomeOther))
+	p.idleView.Hide()
+	p.obj = container.NewStack(bg, container.NewPadded(p.waitView), p.paidView, p.idleView)
+	if customer {
+		p.idle()
+	}
 	return p
 }
 
@@ -155,18 +196,14 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 	p.order, p.deadline = o, deadline
 	p.amount.Text = money(o.Total)
 	p.amount.Refresh()
-	p.errLabel.SetText("")
-	p.errLabel.Hide()
-	if err != nil {
-		p.errLabel.SetText(err.Error())
-		p.errLabel.Show()
-	}
+	p.setError(err)
 	p.banner.Hide()
 	for _, b := range []*widget.Button{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
 		b.Hide()
 	}
 	p.waitView.Show()
 	p.paidView.Hide()
+	p.idleView.Hide()
 	p.scan.Hide()
 	p.big.Text = ""
 	switch o.State {
@@ -194,7 +231,7 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 		p.qr.set(o.CodeURL, true)
 		p.qrBox.Show()
 		p.big.Text, p.big.Color = l.T("expired"), colorInk
-		p.setState(l.T("expired"), colorGrey)
+		p.setState("", colorGrey) // the big text says it
 		p.refreshBtn.Show()
 		p.backBtn.Show()
 	default: // paid, paid after cancel, refunded later
@@ -209,12 +246,20 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 	p.tick()
 }
 
+// idle shows the welcome between sales (the customer's display).
+func (p *payScreen) idle() {
+	p.order = app.Order{}
+	p.waitView.Hide()
+	p.paidView.Hide()
+	p.idleView.Show()
+}
+
 func (p *payScreen) showPaid(o app.Order) {
 	p.paidAmt.Text = money(o.Total)
 	p.paidAmt.Refresh()
 	p.paidNote.Text = o.OutTradeNo
 	p.paidNote.Refresh()
-	if o.State == app.StatePaidAfterCancel {
+	if o.State == app.StatePaidAfterCancel && !p.customer { // for the cashier only
 		p.banner.Show()
 		p.paidNote.Text = p.k.lang.T("paid.after")
 		p.paidNote.Refresh()
@@ -240,10 +285,22 @@ func (p *payScreen) showPaid(o app.Order) {
 	}
 }
 
+// setError shows err under the QR (nil hides it). On the paid panel it
+// goes beside the receipt, where Reprint is.
+func (p *payScreen) setError(err error) {
+	for _, l := range []*widget.Label{p.errLabel, p.paidMsg} {
+		l.SetText(p.k.errText(err))
+		showIf(l, err != nil)
+	}
+}
+
 func (p *payScreen) setState(text string, c color.Color) {
 	p.state.Text = text
 	p.state.Color = c
 	p.state.Refresh()
+	p.stateDot.FillColor = c
+	p.stateDot.Refresh()
+	showIf(p.stateDot, text != "")
 }
 
 // tick updates the countdown from the monotonic-backed deadline.
@@ -267,7 +324,7 @@ func (p *payScreen) tick() {
 		p.qr.set(p.order.CodeURL, true)
 		p.big.Text, p.big.Color = p.k.lang.T("expired"), colorInk
 		p.big.Refresh()
-		p.setState(p.k.lang.T("expired"), colorGrey)
+		p.setState("", colorGrey)
 	}
 }
 
@@ -305,7 +362,7 @@ func (p *payScreen) run(f func() (app.Order, error)) {
 				p.k.payNo = o.OutTradeNo
 				p.show(o, deadlineOf(o), err)
 			} else if err != nil {
-				p.errLabel.SetText(err.Error())
+				p.setError(err)
 			}
 		})
 	}()
@@ -335,17 +392,23 @@ func (p *payScreen) printBill() {
 		ctx, cancel := p.k.ctx()
 		defer cancel()
 		if _, err := p.k.eng.PrintBill(ctx, no); err != nil {
-			p.k.do(func() { p.errLabel.SetText(err.Error()) })
+			p.k.do(func() { p.setError(err) })
 		}
 	}()
 }
 
 func (p *payScreen) reprint() {
 	no := p.order.OutTradeNo
+	p.setError(nil)
 	go func() {
 		ctx, cancel := p.k.ctx()
 		defer cancel()
-		p.k.eng.Reprint(ctx, no)
+		_, err := p.k.eng.Reprint(ctx, no)
+		p.k.do(func() {
+			if p.order.OutTradeNo == no {
+				p.setError(err)
+			}
+		})
 	}()
 }
 
@@ -354,77 +417,4 @@ func (p *payScreen) next() {
 	p.k.eng.Done(p.order.OutTradeNo)
 	p.order = app.Order{}
 	p.k.showSell()
-}
-
-// qrView draws a QR code at the size it is given, with whole pixels per
-// module on a white quiet zone — never a scaled bitmap.
-type qrView struct {
-	widget.BaseWidget
-	raster  *canvas.Raster
-	content string
-	grey    bool
-	cache   image.Image
-	cacheW  int
-	cacheK  string
-}
-
-func newQRView() *qrView {
-	v := &qrView{}
-	v.raster = canvas.NewRaster(v.draw)
-	v.raster.ScaleMode = canvas.ImageScalePixels
-	v.ExtendBaseWidget(v)
-	return v
-}
-
-func (v *qrView) set(content string, grey bool) {
-	if v.content == content && v.grey == grey {
-		return
-	}
-	v.content, v.grey = content, grey
-	v.raster.Refresh()
-}
-
-func (v *qrView) draw(w, h int) image.Image {
-	side := min(w, h)
-	key := fmt.Sprintf("%s|%v", v.content, v.grey)
-	if v.cache != nil && v.cacheW == side && v.cacheK == key {
-		return v.cache
-	}
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	if v.content != "" && side > 0 {
-		if q, err := qrcode.New(v.content, qrcode.Medium); err == nil {
-			q.DisableBorder = true
-			bits := q.Bitmap()
-			n := len(bits)
-			// Whole pixels per module; one module of margin inside the
-			// raster, the rest of the quiet zone is the white screen.
-			ppm := side / (n + 2)
-			if ppm > 0 {
-				fg := image.NewUniform(color.Black)
-				if v.grey {
-					fg = image.NewUniform(color.Gray{Y: 0xC8})
-				}
-				x0, y0 := (w-n*ppm)/2, (h-n*ppm)/2
-				for y, row := range bits {
-					for x, on := range row {
-						if on {
-							r := image.Rect(x0+x*ppm, y0+y*ppm, x0+(x+1)*ppm, y0+(y+1)*ppm)
-							draw.Draw(img, r, fg, image.Point{}, draw.Src)
-						}
-					}
-				}
-			}
-		}
-	}
-	v.cache, v.cacheW, v.cacheK = img, side, key
-	return img
-}
-
-// MinSize is small: the QR takes all the height the screen leaves it,
-// drawn at whole pixels per module.
-func (v *qrView) MinSize() fyne.Size { return fyne.NewSize(260, 260) }
-
-func (v *qrView) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(v.raster)
 }

@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"saoma/app"
@@ -70,24 +71,25 @@ func (k *Kiosk) askPIN(role pinRole, ok func()) {
 	}
 	p.entry.OnSubmitted = func(string) { submit() }
 	keys := container.NewGridWithColumns(3)
-	for _, d := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "✓"} {
-		d := d
-		b := widget.NewButton(d, func() {
-			switch d {
-			case "⌫":
+	// "del" and "ok" are drawn as icons: the bundled fonts have no ⌫ or ✓.
+	for _, d := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"} {
+		var b *widget.Button
+		switch d {
+		case "del":
+			b = widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() {
 				if t := p.entry.Text; t != "" {
 					p.entry.SetText(t[:len(t)-1])
 				}
-			case "✓":
-				submit()
-			default:
+			})
+		case "ok":
+			b = widget.NewButtonWithIcon("", theme.ConfirmIcon(), submit)
+			b.Importance = widget.HighImportance
+		default:
+			b = widget.NewButton(d, func() {
 				if len(p.entry.Text) < 8 {
 					p.entry.SetText(p.entry.Text + d)
 				}
-			}
-		})
-		if d == "✓" {
-			b.Importance = widget.HighImportance
+			})
 		}
 		keys.Add(container.NewStack(minHeight(56*k.theme.scale), b))
 	}

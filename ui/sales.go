@@ -6,17 +6,17 @@ import (
 	"image/color"
 	"os"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"saoma/app"
-	"saoma/payment/wxpay"
 )
 
 // salesScreen is the owner's day: totals, charts, the list of sales, and
@@ -28,26 +28,27 @@ type salesScreen struct {
 	summary app.Summary
 	orders  []app.Order
 
-	dayLabel *widget.Label
-	cards    *fyne.Container
-	hours    *fyne.Container
-	days     *fyne.Container
-	list     *widget.List
-	msg      *widget.Label
-	span     *widget.Select // what to export: the day, 7 days or its month
-	flagBtn  *widget.Button // switches the list to every order needing attention
-	flagged  bool           // the list shows flagged orders of all days
-	csvBtn   *widget.Button
-	xlsxBtn  *widget.Button
+	dayBtn  *widget.Button // the shown day; tapping opens a calendar
+	nextBtn *widget.Button
+	cards   *fyne.Container
+	hours   *fyne.Container
+	days    *fyne.Container
+	list    *widget.List
+	msg     *widget.Label
+	span    *widget.Select // what to export: the day, 7 days or its month
+	flagBtn *widget.Button // switches the list to every order needing attention
+	flagged bool           // the list shows flagged orders of all days
+	csvBtn  *widget.Button
+	xlsxBtn *widget.Button
 }
 
 func (k *Kiosk) today() app.Day {
-	return app.BusinessDay(k.now(), k.cfg.DayBoundaryDuration(), wxpay.Shanghai())
+	return app.BusinessDay(k.now(), k.cfg.DayBoundaryDuration(), k.loc)
 }
 
 func newSalesScreen(k *Kiosk) *salesScreen {
 	l := k.lang
-	s := &salesScreen{k: k, day: k.today(), dayLabel: widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})}
+	s := &salesScreen{k: k, day: k.today()}
 	s.msg = widget.NewLabel("")
 	s.cards = container.NewGridWithColumns(5)
 	s.hours = container.NewStack()
@@ -68,24 +69,29 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 	s.span.SetSelectedIndex(0)
 	s.csvBtn = widget.NewButton(l.T("export.csv"), func() { s.export(app.ExportCSV) })
 	s.xlsxBtn = widget.NewButton(l.T("export.xlsx"), func() { s.export(app.ExportXLSX) })
+	s.dayBtn = widget.NewButtonWithIcon("", theme.CalendarIcon(), s.pickDay)
+	s.nextBtn = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { s.load(s.day.Add(1)) })
 	nav := container.NewHBox(
 		widget.NewButton(l.T("back"), k.back),
 		widget.NewLabelWithStyle(l.T("sales"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewButton(l.T("prev.day"), func() { s.load(s.day.Add(-1)) }),
-		s.dayLabel,
-		widget.NewButton(l.T("next.day"), func() { s.load(s.day.Add(1)) }),
+		widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { s.load(s.day.Add(-1)) }),
+		s.dayBtn,
+		s.nextBtn,
 		widget.NewButton(l.T("today"), func() { s.load(k.today()) }),
 		s.flagBtn,
-		layout.NewSpacer(),
-		s.span, s.csvBtn, s.xlsxBtn,
 	)
+	// Exports sit under the list with their result beside them, so the
+	// header fits 1024 px in English too.
+	s.msg.Truncation = fyne.TextTruncateEllipsis
+	exports := container.NewBorder(nil, nil, nil,
+		container.NewHBox(widget.NewLabel(l.T("export")), s.span, s.csvBtn, s.xlsxBtn), s.msg)
 	charts := container.NewGridWithColumns(2,
 		container.NewBorder(widget.NewLabel(l.T("by.hour")), nil, nil, nil, s.hours),
 		container.NewBorder(widget.NewLabel(l.T("last14")), nil, nil, nil, s.days))
-	top := container.NewVBox(nav, s.cards, container.NewGridWrap(fyne.NewSize(10, 10)), s.msg)
+	top := container.NewVBox(nav, s.cards)
 	body := container.NewVSplit(container.NewStack(minHeight(180*k.theme.scale), charts), s.list)
 	body.Offset = 0.4
-	s.obj = container.NewPadded(container.NewBorder(top, nil, nil, nil, body))
+	s.obj = container.NewPadded(container.NewBorder(top, exports, nil, nil, body))
 	s.load(s.day)
 	return s
 }
@@ -93,17 +99,22 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 // load reads one business day (and the 13 before it for the chart).
 func (s *salesScreen) load(d app.Day) {
 	s.day = d
-	s.dayLabel.SetText(string(d))
+	s.dayBtn.SetText(string(d))
+	if d >= s.k.today() {
+		s.nextBtn.Disable()
+	} else {
+		s.nextBtn.Enable()
+	}
 	rep := s.k.eng.Reports()
 	sum, err := rep.Summary(d, d)
 	if err != nil {
-		s.msg.SetText(err.Error())
+		s.msg.SetText(s.k.errText(err))
 		return
 	}
 	s.summary = sum
 	s.orders, err = rep.DayOrders(d, d)
 	if err != nil {
-		s.msg.SetText(err.Error())
+		s.msg.SetText(s.k.errText(err))
 	}
 	flagged, _ := s.k.eng.Flagged()
 	s.flagBtn.SetText(s.k.lang.T("show.flagged", len(flagged)))
@@ -172,8 +183,8 @@ func stateColor(o app.Order) color.Color {
 
 func (s *salesScreen) stateText(o app.Order) string {
 	t := s.k.lang.T("state." + string(o.State))
-	if o.Flag != app.FlagNone {
-		t += " · " + s.k.lang.T("flag."+string(o.Flag))
+	if f := s.k.lang.T("flag." + string(o.Flag)); o.Flag != app.FlagNone && f != t {
+		t += " · " + f
 	}
 	return t
 }
@@ -187,23 +198,24 @@ func (s *salesScreen) fillRow(i int, row *fyne.Container) {
 	if !o.PaidAt.IsZero() {
 		at = o.PaidAt
 	}
-	cells := []string{at.In(wxpay.Shanghai()).Format("15:04"), o.OutTradeNo, money(o.Total), s.stateText(o), o.TransactionID}
+	cells := []string{at.In(s.k.loc).Format("15:04"), o.OutTradeNo, money(o.Total), s.stateText(o), o.TransactionID}
 	for j, c := range cells {
 		lb := row.Objects[j].(*widget.Label)
-		lb.SetText(c)
 		lb.Truncation = fyne.TextTruncateEllipsis
 		lb.Importance = widget.MediumImportance
+		lb.TextStyle = fyne.TextStyle{}
 		if j == 3 {
 			switch stateColor(o) {
 			case colorDanger:
 				lb.Importance = widget.DangerImportance
+				lb.TextStyle.Bold = true // paid after cancel, mismatch: stand out
 			case colorPay:
 				lb.Importance = widget.SuccessImportance
 			case colorWaiting:
 				lb.Importance = widget.WarningImportance
 			}
-			lb.Refresh()
 		}
+		lb.SetText(c)
 	}
 }
 
@@ -223,7 +235,7 @@ func (s *salesScreen) showDetail(o app.Order) {
 	}
 	b.WriteString("\n" + l.T("events") + ":\n")
 	for _, e := range o.Events {
-		fmt.Fprintf(&b, "%s  %s  %s→%s  %s\n", e.At.In(wxpay.Shanghai()).Format("01-02 15:04:05"), e.Source, e.From, e.To, e.Note)
+		fmt.Fprintf(&b, "%s  %s  %s > %s  %s\n", e.At.In(s.k.loc).Format("01-02 15:04:05"), e.Source, e.From, e.To, e.Note)
 	}
 	text := widget.NewLabel(b.String())
 	text.Wrapping = fyne.TextWrapWord
@@ -235,7 +247,7 @@ func (s *salesScreen) showDetail(o app.Order) {
 	refund := widget.NewButton(l.T("refund"), func() {
 		f, err := app.ParseYuan(amount.Text)
 		if err != nil {
-			result.SetText(err.Error())
+			result.SetText(s.k.errText(err))
 			return
 		}
 		if f <= 0 || f > o.Total-o.Refunded() {
@@ -257,7 +269,14 @@ func (s *salesScreen) showDetail(o app.Order) {
 		go func() {
 			ctx, cancel := s.k.ctx()
 			defer cancel()
-			s.k.eng.Reprint(ctx, o.OutTradeNo)
+			_, err := s.k.eng.Reprint(ctx, o.OutTradeNo)
+			s.k.do(func() {
+				if err != nil {
+					result.SetText(s.k.errText(err))
+					return
+				}
+				result.SetText(l.T("reprinted"))
+			})
 		}()
 	})
 	actions := container.NewVBox(result)
@@ -275,7 +294,7 @@ func (s *salesScreen) export(f app.ExportFormat) {
 	from, to := s.exportRange()
 	var buf bytes.Buffer
 	if err := s.k.eng.Reports().Export(&buf, from, to, f); err != nil {
-		s.msg.SetText(err.Error())
+		s.msg.SetText(s.k.errText(err))
 		return
 	}
 	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
@@ -284,7 +303,7 @@ func (s *salesScreen) export(f app.ExportFormat) {
 		}
 		defer w.Close()
 		if _, err := w.Write(buf.Bytes()); err != nil {
-			s.msg.SetText(err.Error())
+			s.msg.SetText(s.k.errText(err))
 			return
 		}
 		s.msg.SetText(s.k.lang.T("exported", w.URI().Path()))
@@ -304,85 +323,6 @@ func (s *salesScreen) export(f app.ExportFormat) {
 	save.Resize(fyne.NewSize(800*s.k.theme.scale, 560*s.k.theme.scale))
 }
 
-// barChart draws values as bars with canvas primitives, labelling every
-// labelEvery-th bar.
-func barChart(values []app.Fen, label func(int) string, labelEvery int) fyne.CanvasObject {
-	var maxV app.Fen
-	for _, v := range values {
-		maxV = max(maxV, v)
-	}
-	c := &chart{values: values, max: maxV, label: label, every: labelEvery}
-	c.ExtendBaseWidget(c)
-	return c
-}
-
-// chart is a tiny bar chart widget.
-type chart struct {
-	widget.BaseWidget
-	values []app.Fen
-	max    app.Fen
-	label  func(int) string
-	every  int
-}
-
-func (c *chart) CreateRenderer() fyne.WidgetRenderer {
-	r := &chartRenderer{c: c}
-	for i, v := range c.values {
-		bar := canvas.NewRectangle(colorPay)
-		if v == 0 {
-			bar.FillColor = color.NRGBA{R: 0xDD, G: 0xDD, B: 0xDD, A: 0xFF}
-		}
-		r.bars = append(r.bars, bar)
-		t := canvas.NewText("", colorGrey)
-		t.TextSize = 11
-		if c.every > 0 && i%c.every == 0 {
-			t.Text = c.label(i)
-		}
-		r.labels = append(r.labels, t)
-	}
-	r.maxText = canvas.NewText(money(c.max), colorGrey)
-	r.maxText.TextSize = 11
-	return r
-}
-
-type chartRenderer struct {
-	c       *chart
-	bars    []*canvas.Rectangle
-	labels  []*canvas.Text
-	maxText *canvas.Text
-}
-
-func (r *chartRenderer) Layout(size fyne.Size) {
-	n := len(r.bars)
-	if n == 0 {
-		return
-	}
-	labelH := float32(16)
-	plotH := size.Height - labelH - 14
-	w := size.Width / float32(n)
-	for i, b := range r.bars {
-		h := float32(2)
-		if r.c.max > 0 {
-			h = max(2, plotH*float32(r.c.values[i])/float32(r.c.max))
-		}
-		b.Move(fyne.NewPos(float32(i)*w+w*0.15, 14+plotH-h))
-		b.Resize(fyne.NewSize(w*0.7, h))
-		r.labels[i].Move(fyne.NewPos(float32(i)*w, size.Height-labelH))
-	}
-	r.maxText.Move(fyne.NewPos(0, 0))
-}
-
-func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(200, 120) }
-func (r *chartRenderer) Refresh()           { r.Layout(r.c.Size()) }
-func (r *chartRenderer) Destroy()           {}
-func (r *chartRenderer) Objects() []fyne.CanvasObject {
-	objs := []fyne.CanvasObject{r.maxText}
-	for i := range r.bars {
-		objs = append(objs, r.bars[i], r.labels[i])
-	}
-	return objs
-}
-
 // refund asks the engine to return f of o and reports in result.
 func (s *salesScreen) refund(o app.Order, f app.Fen, result *widget.Label, amount *widget.Entry) {
 	l := s.k.lang
@@ -392,7 +332,7 @@ func (s *salesScreen) refund(o app.Order, f app.Fen, result *widget.Label, amoun
 		got, err := s.k.eng.Refund(ctx, o.OutTradeNo, f, "")
 		s.k.do(func() {
 			if err != nil {
-				result.SetText(err.Error())
+				result.SetText(s.k.errText(err))
 				return
 			}
 			result.SetText(l.T("refund.done", money(f)) + " · " + s.stateText(got))
@@ -413,6 +353,17 @@ func (s *salesScreen) exportRange() (from, to app.Day) {
 		return app.Day(string(to)[:8] + "01"), to
 	}
 	return to, to
+}
+
+// pickDay opens a calendar on the shown day; choosing a date shows it.
+func (s *salesScreen) pickDay() {
+	var d dialog.Dialog
+	cal := widget.NewCalendar(s.day.Time(s.k.loc), func(t time.Time) {
+		d.Hide()
+		s.load(app.Day(t.Format("2006-01-02")))
+	})
+	d = dialog.NewCustom(s.k.lang.T("pick.day"), s.k.lang.T("cancel"), cal, s.k.win)
+	d.Show()
 }
 
 // toggleFlagged switches the list between the shown day and every order

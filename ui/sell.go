@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"saoma/app"
@@ -58,7 +59,7 @@ func newSellScreen(k *Kiosk) *sellScreen {
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
 	if err != nil {
-		s.setMessage(err.Error(), true)
+		s.setMessage(s.k.errText(err), true)
 	}
 
 	left := container.NewBorder(container.NewHScroll(s.tabs),
@@ -79,9 +80,13 @@ func newSellScreen(k *Kiosk) *sellScreen {
 	return s
 }
 
-func minHeight(h float32) fyne.CanvasObject {
+// minHeight is an invisible strut that makes a stack at least h tall.
+func minHeight(h float32) fyne.CanvasObject { return minSize(10, h) }
+
+// minSize is an invisible strut that makes a stack at least w×h.
+func minSize(w, h float32) fyne.CanvasObject {
 	r := canvas.NewRectangle(color.Transparent)
-	r.SetMinSize(fyne.NewSize(10, h))
+	r.SetMinSize(fyne.NewSize(w, h))
 	return r
 }
 
@@ -183,12 +188,17 @@ func (s *sellScreen) refresh() {
 		name := widget.NewLabel(fmt.Sprintf("%s ×%d", ln.Name, ln.Qty))
 		name.Wrapping = fyne.TextWrapWord
 		amount := widget.NewLabelWithStyle(money(ln.Amount()), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-		minus := widget.NewButton(" − ", func() { s.cart.SetQty(ln.ProductID, ln.Qty-1); s.refresh() })
-		plus := widget.NewButton(" + ", func() { s.cart.SetQty(ln.ProductID, ln.Qty+1); s.refresh() })
+		minus := widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() { s.cart.SetQty(ln.ProductID, ln.Qty-1); s.refresh() })
+		plus := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { s.cart.SetQty(ln.ProductID, ln.Qty+1); s.refresh() })
 		rm := widget.NewButton(l.T("remove"), func() { s.cart.Remove(ln.ProductID); s.refresh() })
 		rm.Importance = widget.DangerImportance
 		s.lines.Add(container.NewBorder(nil, nil, nil, amount, name))
-		s.lines.Add(container.NewHBox(minus, plus, layout.NewSpacer(), rm))
+		// Quantity buttons are touch targets: 56×48 at least.
+		sc := s.k.theme.scale
+		touch := func(b *widget.Button) fyne.CanvasObject {
+			return container.NewStack(minSize(56*sc, 48*sc), b)
+		}
+		s.lines.Add(container.NewHBox(touch(minus), touch(plus), layout.NewSpacer(), touch(rm)))
 		s.lines.Add(widget.NewSeparator())
 	}
 	s.lines.Refresh()
@@ -240,7 +250,7 @@ func (s *sellScreen) charged(o app.Order, err error) {
 		}
 	default:
 		s.refresh()
-		s.setMessage(s.k.lang.T("error")+": "+err.Error(), true)
+		s.setMessage(s.k.errText(err), true)
 	}
 }
 

@@ -42,6 +42,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		return e
 	}
 	s.shop, s.kiosk, s.boundary = entry(c.Shop), entry(c.KioskID), entry(c.DayBoundary)
+	s.boundary.SetPlaceHolder("00:00")
 	s.language = widget.NewSelect([]string{"中文", "English"}, nil)
 	s.language.SetSelectedIndex(int(k.lang))
 	s.appID, s.mchID = entry(c.WxPay.AppID), entry(c.WxPay.MchID)
@@ -82,7 +83,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	if k.opts.TestPrint != nil {
 		test := widget.NewButton(l.T("test.print"), func() {
 			if err := k.opts.TestPrint(); err != nil {
-				s.msg.SetText(err.Error())
+				s.msg.SetText(k.errText(err))
 				return
 			}
 			s.msg.SetText(l.T("test.sent"))
@@ -154,29 +155,26 @@ func (s *settingsScreen) save() {
 		}
 		h, err := app.HashPIN(p.e.Text)
 		if err != nil {
-			s.msg.SetText(err.Error())
+			s.msg.SetText(k.errText(err))
 			return
 		}
 		*p.dst = h
 	}
 	if err := c.Validate(); err != nil {
-		s.msg.SetText(err.Error())
+		s.msg.SetText(k.errText(err))
 		return
 	}
 	if k.opts.SaveConfig != nil {
 		if err := k.opts.SaveConfig(c); err != nil {
-			s.msg.SetText(err.Error())
+			s.msg.SetText(k.errText(err))
 			return
 		}
 	}
 	langChanged := c.Locale != k.cfg.Locale
 	k.cfg = c
 	if langChanged {
-		k.setLocale(c.Locale)
-		ns := newSettingsScreen(k)
-		k.settings = ns
-		k.setBody("settings", ns.obj)
-		ns.msg.SetText(k.lang.T("saved"))
+		k.setLocale(c.Locale) // rebuilds this screen in the new language
+		k.settings.msg.SetText(k.lang.T("saved"))
 		return
 	}
 	s.msg.SetText(k.lang.T("saved"))

@@ -6,15 +6,15 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"saoma/app"
-	"saoma/payment/wxpay"
 )
 
-// statusBar is the cashier's top bar: shop, clock, relay link, printer,
-// demo badge and the menu. It is always visible.
+// statusBar is the cashier's top bar: clock, shop, relay link, printer,
+// demo badge and the menu. It is always visible, so it must fit 1024 px in
+// its longest state: the shop name gives way (truncated) first.
 type statusBar struct {
 	k        *Kiosk
 	obj      fyne.CanvasObject
@@ -22,9 +22,9 @@ type statusBar struct {
 	link     *chip
 	printer  *chip
 	demo     *chip
+	settling *chip
 	flagged  *widget.Button // orders needing the owner; opens Sales
-	retry    *widget.Button
-	settling *widget.Label
+	retry    *widget.Button // a printer problem, amber; tapping retries
 	menu     *widget.Button
 }
 
@@ -49,25 +49,29 @@ func (c *chip) set(col color.Color, text string) {
 }
 
 func newStatusBar(k *Kiosk) *statusBar {
-	b := &statusBar{k: k, clock: widget.NewLabel(k.now().In(wxpay.Shanghai()).Format("15:04"))}
+	l := k.lang
+	b := &statusBar{k: k, clock: widget.NewLabel(k.now().In(k.loc).Format("15:04"))}
 	title := widget.NewLabelWithStyle(k.cfg.Shop, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.Truncation = fyne.TextTruncateEllipsis
 	b.link = newChip(colorWaiting, "")
-	b.printer = newChip(colorPay, "")
-	b.demo = newChip(colorWaiting, k.lang.T("demo"))
+	b.printer = newChip(colorPay, l.T("printer.ok"))
+	b.demo = newChip(colorWaiting, l.T("demo"))
+	b.settling = newChip(colorWaiting, l.T("settling"))
 	b.flagged = widget.NewButton("", k.openSales)
 	b.flagged.Importance = widget.DangerImportance
-	b.settling = widget.NewLabel(k.lang.T("settling"))
-	b.retry = widget.NewButton(k.lang.T("retry"), func() {
+	b.retry = widget.NewButton("", func() {
 		go func() {
 			ctx, cancel := k.ctx()
 			defer cancel()
 			k.eng.RetryPrint(ctx)
 		}()
 	})
-	b.menu = widget.NewButton("☰ "+k.lang.T("menu"), func() { k.openMenu() })
+	b.retry.Importance = widget.WarningImportance
+	b.retry.Hide()
+	b.menu = widget.NewButtonWithIcon(l.T("menu"), theme.MenuIcon(), func() { k.openMenu() })
 	bg := canvas.NewRectangle(color.White)
-	row := container.NewHBox(title, b.clock, layout.NewSpacer(), b.settling, b.flagged, b.link.obj,
-		b.printer.obj, b.retry, b.demo.obj, b.menu)
+	right := container.NewHBox(b.settling.obj, b.flagged, b.link.obj, b.printer.obj, b.retry, b.demo.obj, b.menu)
+	row := container.NewBorder(nil, nil, b.clock, right, title)
 	b.obj = container.NewStack(bg, container.NewPadded(row))
 	return b
 }
@@ -79,15 +83,15 @@ func (b *statusBar) set(st app.Status) {
 	} else {
 		b.link.set(colorWaiting, l.T("link.polling"))
 	}
-	if st.Printer.OK {
-		b.printer.set(colorPay, l.T("printer.ok"))
-		b.retry.Hide()
-	} else {
-		b.printer.set(colorWaiting, l.T("printer."+problemKey(st.Printer.Detail)))
-		b.retry.Show()
+	// A printer problem is an amber chip that retries when tapped; it
+	// never blocks the next sale.
+	showIf(b.printer.obj, st.Printer.OK)
+	showIf(b.retry, !st.Printer.OK)
+	if !st.Printer.OK {
+		b.retry.SetText(l.T("printer."+problemKey(st.Printer.Detail)) + " · " + l.T("retry"))
 	}
 	showIf(b.demo.obj, st.Demo)
-	showIf(b.settling, !st.Ready)
+	showIf(b.settling.obj, !st.Ready)
 	b.flagged.SetText(l.T("flagged", st.Flagged))
 	showIf(b.flagged, st.Flagged > 0)
 }

@@ -402,6 +402,9 @@ func TestCustomerDisplayMirrorsThePayScreen(t *testing.T) {
 	if k.custPay == nil {
 		t.Fatal("no customer display")
 	}
+	if !k.custPay.idleView.Visible() || k.custPay.waitView.Visible() {
+		t.Error("the idle customer display does not show the welcome")
+	}
 	h.tapTile("1003")
 	test.Tap(k.sell.chargeBtn)
 	h.pump("the QR on both screens", func() bool { return k.custPay.order.State == app.StateAwaiting })
@@ -415,6 +418,10 @@ func TestCustomerDisplayMirrorsThePayScreen(t *testing.T) {
 	}
 	h.sim.Scan(context.Background(), wxsim.ScanRequest{URL: k.pay.order.CodeURL})
 	h.pump("paid on the customer display", func() bool { return k.custPay.paidView.Visible() })
+	k.pay.next()
+	if !k.custPay.idleView.Visible() || k.custPay.paidView.Visible() {
+		t.Error("after the sale the customer display does not return to the welcome")
+	}
 }
 
 func TestPrintProductLabels(t *testing.T) {
