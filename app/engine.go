@@ -56,8 +56,9 @@ const DefaultQRLifetime = 2 * time.Hour
 const CodeURLLife = 2 * time.Hour
 
 // closeDelay is WeChat's rule that an order cannot be closed within 5
-// minutes of its creation.
-const closeDelay = 5 * time.Minute
+// minutes of its creation, with a margin for the difference between our
+// clock and WeChat's (a close sent early gets SYSTEMERROR 订单创建后5分钟内不能关单).
+const closeDelay = 5*time.Minute + 30*time.Second
 
 // maxFee is the largest total_fee WeChat takes (2^31−1 fen).
 const maxFee Fen = 1<<31 - 1
@@ -166,94 +167,117 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}, nil
 }
 
-// Start settles every order left open before a restart — paid ones become
-// paid, unpaid ones are closed, the newest still-payable one returns to the
-// Pay screen — and then marks the engine ready. It returns when the engine is
-// ready or ctx ends; watchers keep running until ctx ends.
+// Start brings the engine to life after a restart. The ledger is open, so
+// selling resumes at once: the newest order whose QR is still payable
+// returns to the Pay screen, and every other order left unsettled is
+// settled on its own in the background, each with its own backoff — paid
+// ones become paid (and the cashier is told), unpaid ones are closed with
+// WeChat, refunds without an outcome are asked about (and resent if WeChat
+// never got them). It returns once the engine is ready; the settling goes
+// on until ctx ends.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
 	e.ctx = ctx
 	e.mu.Unlock()
+	var open []Order
 	backoff := time.Second
 	for {
-		err := e.settleOpen(ctx, SourceStartup)
-		if err == nil {
+		var err error
+		if open, err = e.cfg.Orders.OpenOrders(); err == nil {
 			break
 		}
-		e.log.Warn("settling open orders", "err", err, "retry_in", backoff)
-		e.publish(Update{Err: fmt.Errorf("checking unfinished orders: %w", err)})
+		e.log.Warn("reading open orders", "err", err, "retry_in", backoff)
+		e.publish(Update{Err: fmt.Errorf("reading unfinished orders: %w", err)})
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-e.clock.After(backoff):
 		}
-		backoff = min(backoff*2, time.Minute)
+		backoff = min(backoff*2, 30*time.Second)
+	}
+	now := e.clock.Now()
+	resume := ""
+	for i := len(open) - 1; i >= 0; i-- { // newest first
+		if o := open[i]; o.State == StateAwaiting && o.CodeURL != "" && now.Before(e.deadline(o)) {
+			resume = o.OutTradeNo
+			break
+		}
 	}
 	e.mu.Lock()
 	e.ready = true
+	if resume != "" && e.current == "" {
+		e.current = resume
+	}
 	e.mu.Unlock()
 	e.publish(Update{})
+	for _, o := range open {
+		switch {
+		case o.OutTradeNo == resume:
+			e.publishOrder(o, nil)
+			e.watch(o.OutTradeNo)
+			e.wake(o.OutTradeNo) // ask WeChat at once: it may be paid
+		case o.State.Open():
+			e.settleAtStart(o.OutTradeNo)
+		}
+		if o.refundsUnsettled() {
+			e.followRefunds(o.OutTradeNo)
+			e.wakeKey("refund:" + o.OutTradeNo)
+		}
+	}
 	return nil
 }
 
-// Wait blocks until every watcher started by the engine has stopped (after
-// Start's context ended).
-func (e *Engine) Wait() { e.wg.Wait() }
-
-// settleOpen queries every open order once and applies the answers. An
-// awaiting order that can still be paid is resumed (the newest becomes the
-// current order again); anything else unpaid is cancelled. It fails if any
-// order could not be settled because WeChat was unreachable.
-func (e *Engine) settleOpen(ctx context.Context, src Source) error {
-	open, err := e.cfg.Orders.OpenOrders()
-	if err != nil {
-		return fmt.Errorf("open orders: %w", err)
-	}
-	var firstErr error
-	resume := ""
-	for i := len(open) - 1; i >= 0; i-- { // newest first
-		o := open[i]
-		got, err := e.settle(ctx, o.OutTradeNo, src)
-		if err != nil {
-			firstErr = cmpErr(firstErr, err)
-			continue
-		}
-		if !got.State.Open() {
-			continue
-		}
-		now := e.clock.Now()
-		if src == SourceStartup && got.State == StateAwaiting && resume == "" && got.CodeURL != "" &&
-			now.Before(e.deadline(got)) {
-			resume = got.OutTradeNo
-			e.watch(got.OutTradeNo)
-			continue
-		}
-		if src == SourceStartup {
-			if _, err := e.cancel(ctx, got.OutTradeNo, SourceStartup); err != nil {
-				firstErr = cmpErr(firstErr, err)
+// settleAtStart settles one order left open before a restart, in its own
+// goroutine with its own backoff: a query first (a paid order becomes
+// paid, and the cashier hears of it), then a close for anything unpaid.
+// The order's watcher then follows it to a final state.
+func (e *Engine) settleAtStart(no string) {
+	e.mu.Lock()
+	ctx := e.ctx
+	e.wg.Add(1)
+	e.mu.Unlock()
+	go func() {
+		defer e.wg.Done()
+		backoff := time.Second
+		for {
+			o, err := e.settle(ctx, no, SourceStartup)
+			if err == nil && o.State.Open() {
+				o, err = e.cancel(ctx, no, SourceStartup)
+				if o.State == StateCancelPending {
+					err = nil // the watcher closes it when WeChat allows
+				}
 			}
-			continue
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			e.log.Info("settling at start-up", "out_trade_no", no, "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-e.clock.After(backoff):
+			}
+			backoff = min(backoff*2, 30*time.Second)
 		}
-		e.watch(got.OutTradeNo)
-	}
-	if resume != "" {
-		e.mu.Lock()
-		if e.current == "" {
-			e.current = resume
-		}
-		e.mu.Unlock()
-		if o, err := e.cfg.Orders.Get(resume); err == nil {
-			e.publishOrder(o, nil)
-		}
-	}
-	return firstErr
+	}()
 }
 
-func cmpErr(first, err error) error {
-	if first != nil {
-		return first
+// Wait blocks until every goroutine started by the engine has stopped
+// (after Start's context ended).
+func (e *Engine) Wait() { e.wg.Wait() }
+
+// wake makes an order's watcher ask WeChat now.
+func (e *Engine) wake(no string) { e.wakeKey(no) }
+
+func (e *Engine) wakeKey(key string) {
+	e.mu.Lock()
+	w := e.watchers[key]
+	e.mu.Unlock()
+	if w != nil {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
 	}
-	return err
 }
 
 // Products lists the active catalog.

@@ -27,6 +27,10 @@ func (e *ChargeError) Unwrap() error { return e.Err }
 // payment QR. The order is stored before any network call. On success the
 // order is awaiting payment and becomes the current order.
 func (e *Engine) Charge(ctx context.Context, lines []Line) (Order, error) {
+	return e.charge(ctx, lines, false)
+}
+
+func (e *Engine) charge(ctx context.Context, lines []Line, retried bool) (Order, error) {
 	e.mu.Lock()
 	ready, cur := e.ready, e.current
 	e.mu.Unlock()
@@ -77,7 +81,12 @@ func (e *Engine) Charge(ctx context.Context, lines []Line) (Order, error) {
 	e.current = no
 	e.mu.Unlock()
 	e.publishOrder(o, nil)
-	return e.place(ctx, no, "")
+	got, err := e.place(ctx, no, "")
+	if errors.Is(err, ErrNumberUsed) && !retried {
+		e.Done(no)
+		return e.charge(ctx, lines, true)
+	}
+	return got, err
 }
 
 // Retry asks WeChat again for the QR of an order whose unified order
@@ -104,6 +113,9 @@ func (e *Engine) place(ctx context.Context, no, openID string) (Order, error) {
 			now := e.clock.Now()
 			o.PrepayID, o.CodeURL = resp.PrepayID, resp.CodeURL
 			o.CodeURLExpires = now.Add(CodeURLLife)
+			if o.QRIssuedAt.IsZero() {
+				o.QRIssuedAt = now
+			}
 			if o.State == StateCreated {
 				return o.Move(StateAwaiting, SourceUnifiedOrder, now, "QR issued")
 			}
@@ -113,6 +125,11 @@ func (e *Engine) place(ctx context.Context, no, openID string) (Order, error) {
 	}
 	unlock()
 	switch {
+	case (errors.Is(err, wxpay.ErrOrderPaid) || errors.Is(err, wxpay.ErrOutTradeNoUsed)) && !o.HasQR():
+		// WeChat knows this number from before, and nobody can have paid
+		// an order the kiosk never had a QR for: the number was used
+		// (a restored backup, a copied kiosk_id). Never a sale.
+		return e.collided(no, err)
 	case errors.Is(err, wxpay.ErrOrderPaid):
 		// A re-entry found it paid: learn the transaction.
 		o, err = e.settle(ctx, no, SourceUnifiedOrder)
@@ -132,6 +149,30 @@ func (e *Engine) place(ctx context.Context, no, openID string) (Order, error) {
 	e.publishOrder(o, nil)
 	e.watch(no)
 	return o, nil
+}
+
+// ErrNumberUsed is returned (inside a ChargeError) when WeChat already has
+// the order's out_trade_no from an earlier sale. The order is closed and
+// flagged, never confirmed; Charge retries once with a new number.
+var ErrNumberUsed = errors.New("order number already used at WeChat Pay")
+
+// collided closes an order whose number WeChat already had, flagged for the
+// owner.
+func (e *Engine) collided(no string, cause error) (Order, error) {
+	e.log.Error("order number already used at WeChat Pay", "out_trade_no", no, "err", cause)
+	o, err := e.cfg.Orders.Update(no, func(o *Order) error {
+		if !o.State.Open() {
+			return nil
+		}
+		o.Flag = FlagNumberCollision
+		return o.Move(StateClosed, SourceUnifiedOrder, e.clock.Now(), "ALERT: WeChat Pay already has this order number ("+errCode(cause)+"); closed, not a sale")
+	})
+	if err != nil {
+		return o, err
+	}
+	cerr := &ChargeError{OutTradeNo: no, Err: fmt.Errorf("%w: %w", ErrNumberUsed, cause)}
+	e.publishOrder(o, cerr)
+	return o, cerr
 }
 
 func (e *Engine) unifiedOrder(ctx context.Context, no, openID string) (Order, *wxpay.UnifiedOrderResponse, error) {
@@ -252,7 +293,7 @@ func (e *Engine) tryClose(ctx context.Context, no string) (Order, error) {
 			return e.finish(no, StateClosed, SourceClose, "closed: never reached WeChat Pay")
 		}
 	}
-	if now.Before(o.TimeStart.Add(closeDelay)) {
+	if now.Before(closeAllowedAt(o)) {
 		return o, nil // the watcher closes it when allowed
 	}
 	err = e.cfg.Payments.CloseOrder(ctx, no)
@@ -270,6 +311,17 @@ func (e *Engine) tryClose(ctx context.Context, no string) (Order, error) {
 		e.log.Warn("close order", "out_trade_no", no, "err", err)
 		return o, fmt.Errorf("closing %s: %w", no, err)
 	}
+}
+
+// closeAllowedAt is when WeChat lets an order be closed: 5 minutes after
+// it created the order (at the first QR, or at the kiosk's creation if none
+// came back), with a margin.
+func closeAllowedAt(o Order) time.Time {
+	base := o.CreatedAt
+	if o.QRIssuedAt.After(base) {
+		base = o.QRIssuedAt
+	}
+	return base.Add(closeDelay)
 }
 
 // finish moves an order to a final unpaid state.
@@ -311,10 +363,20 @@ func (e *Engine) settleLocked(ctx context.Context, no string, src Source, openOn
 	now := e.clock.Now()
 	switch q.TradeState {
 	case wxpay.TradeSuccess, wxpay.TradeRefund:
-		o, _, err = e.confirm(Confirmation{OutTradeNo: no, TransactionID: q.TransactionID, TotalFee: Fen(q.TotalFee),
-			TimeEnd: q.TimeEnd, OpenID: q.OpenID, Source: SourceQuery})
+		csrc := SourceQuery
+		if src == SourceStartup {
+			csrc = SourceStartup
+		}
+		var out ConfirmOutcome
+		o, out, err = e.confirm(Confirmation{OutTradeNo: no, TransactionID: q.TransactionID, TotalFee: Fen(q.TotalFee),
+			TimeEnd: q.TimeEnd, OpenID: q.OpenID, Source: csrc})
+		if err == nil && out == NumberCollision || (out == AlreadyPaid && o.Flag == FlagNumberCollision && o.State.Open()) {
+			// WeChat's payment under this number is another order's:
+			// this one can never be paid.
+			return e.finish(no, StateClosed, SourceQuery, "closed: WeChat Pay's payment under this number is an earlier order's")
+		}
 		return o, err
-	case wxpay.TradeClosed, wxpay.TradeRevoked, wxpay.TradePayError:
+	case wxpay.TradeClosed, wxpay.TradeRevoked:
 		to := StateClosed
 		switch {
 		case o.State == StateAwaiting:
@@ -324,8 +386,10 @@ func (e *Engine) settleLocked(ctx context.Context, no string, src Source, openOn
 		}
 		return e.finish(no, to, SourceQuery, "WeChat Pay reports "+string(q.TradeState))
 	}
-	// NOTPAY, USERPAYING, ACCEPT: still open. Expire an awaiting order
-	// whose time is up.
+	// NOTPAY, USERPAYING, PAYERROR, ACCEPT: still open — the customer can
+	// still pay the QR, so the order is never final before WeChat says
+	// closed or a close succeeds. Expire an awaiting order whose time is up
+	// (the watcher then closes it).
 	if o.State == StateAwaiting && !now.Before(o.TimeExpire) {
 		o, err = e.cfg.Orders.Update(no, func(o *Order) error {
 			if o.State != StateAwaiting {
@@ -399,7 +463,7 @@ func (e *Engine) watchLoop(ctx context.Context, no string, wake <-chan struct{})
 		wait := pollInterval(now.Sub(o.CreatedAt), link)
 		switch o.State {
 		case StateCancelPending:
-			if at := o.TimeStart.Add(closeDelay); now.Before(at) {
+			if at := closeAllowedAt(o); now.Before(at) {
 				wait = min(wait, at.Sub(now))
 			}
 		case StateAwaiting:

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,9 @@ func (e *Engine) HandleNotification(ctx context.Context, body []byte) error {
 // applyNotification is HandleNotification reporting rejections as errors
 // wrapping ErrRejected.
 func (e *Engine) applyNotification(body []byte) (Order, error) {
+	if bytes.Contains(body, []byte("<req_info>")) {
+		return e.applyRefundNotification(body)
+	}
 	n, err := wxpay.ParseNotification(body, e.cfg.APIKey)
 	if err != nil {
 		return Order{}, fmt.Errorf("%w: notification: %v", ErrRejected, err)
@@ -65,11 +69,12 @@ func (e *Engine) confirm(c Confirmation) (Order, ConfirmOutcome, error) {
 	case Confirmed, ConfirmedAfterCancel:
 		e.log.Info("paid", "out_trade_no", o.OutTradeNo, "total", o.Total, "source", c.Source, "outcome", out)
 		e.printReceipt(o, false)
-	case AmountMismatch, ConflictingPayment:
+	case AmountMismatch, ConflictingPayment, NumberCollision:
 		e.log.Error("payment alert", "out_trade_no", o.OutTradeNo, "outcome", out, "reported", c.TotalFee, "total", o.Total)
 	}
 	if out.Changed() {
-		e.publishOrder(o, nil)
+		oc := o
+		e.publish(Update{Order: &oc, Deadline: e.deadline(o), PaidWhileAway: out == Confirmed && c.Source == SourceStartup})
 	}
 	e.mu.Lock()
 	w := e.watchers[o.OutTradeNo]
@@ -214,117 +219,6 @@ func (e *Engine) PrintLabel(ctx context.Context, productID string) (string, erro
 		return "", errors.New("no printer configured")
 	}
 	return e.cfg.Printer.Print(ctx, Paper{Kind: PaperLabel, Shop: e.cfg.Shop, KioskID: e.cfg.KioskID, Product: p, QR: short})
-}
-
-// Refund returns amount of a paid order to the payer. The refund is stored
-// (pending) before WeChat is asked, with an out_refund_no that makes a
-// repeated request refund only once.
-func (e *Engine) Refund(ctx context.Context, outTradeNo string, amount Fen, reason string) (Order, error) {
-	unlock := e.lock(outTradeNo)
-	defer unlock()
-	o, err := e.cfg.Orders.Get(outTradeNo)
-	if err != nil {
-		return o, err
-	}
-	if amount <= 0 || amount > o.Total-o.Refunded() {
-		return o, fmt.Errorf("refund %s of %s (refundable %s): %w", outTradeNo, amount, o.Total-o.Refunded(), ErrRefundTooLarge)
-	}
-	r := Refund{OutRefundNo: fmt.Sprintf("%s-R%d", outTradeNo, len(o.Refunds)+1), Amount: amount, Reason: reason}
-	o, err = e.cfg.Orders.Update(outTradeNo, func(o *Order) error { return o.AddRefund(r, e.clock.Now()) })
-	if err != nil {
-		return o, err
-	}
-	e.publishOrder(o, nil)
-	resp, err := e.cfg.Payments.Refund(ctx, &wxpay.RefundRequest{OutTradeNo: outTradeNo, TransactionID: o.TransactionID,
-		OutRefundNo: r.OutRefundNo, TotalFee: int64(o.Total), RefundFee: int64(amount), RefundDesc: truncate(reason, 80)})
-	state, refundID := RefundProcessing, ""
-	switch {
-	case err == nil:
-		refundID = resp.RefundID
-	case isTransient(err):
-		return o, fmt.Errorf("refund %s sent, answer unknown (it stays pending; try again): %w", r.OutRefundNo, err)
-	default:
-		state = RefundFailed
-	}
-	o2, uerr := e.cfg.Orders.Update(outTradeNo, func(o *Order) error {
-		return o.SetRefundState(r.OutRefundNo, refundID, state, e.clock.Now())
-	})
-	if uerr == nil {
-		o = o2
-		e.publishOrder(o, nil)
-	}
-	if err != nil {
-		return o, fmt.Errorf("refund %s: %w", r.OutRefundNo, err)
-	}
-	if uerr == nil {
-		e.followRefund(outTradeNo, r.OutRefundNo)
-	}
-	return o, uerr
-}
-
-// refundChecks is when the engine asks WeChat how an accepted refund went:
-// most finish within minutes, bank cards can take days.
-func refundChecks() []time.Duration {
-	return []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
-		15 * time.Minute, time.Hour, 6 * time.Hour}
-}
-
-// followRefund queries an accepted refund on a schedule until WeChat says
-// it succeeded or failed, so the owner sees the outcome without asking.
-func (e *Engine) followRefund(outTradeNo, outRefundNo string) {
-	e.mu.Lock()
-	ctx := e.ctx
-	e.wg.Add(1)
-	e.mu.Unlock()
-	go func() {
-		defer e.wg.Done()
-		for _, d := range refundChecks() {
-			select {
-			case <-ctx.Done():
-				return
-			case <-e.clock.After(d):
-			}
-			o, err := e.RefreshRefunds(ctx, outTradeNo)
-			if err != nil {
-				e.log.Debug("refund query", "out_refund_no", outRefundNo, "err", err)
-				continue
-			}
-			for _, r := range o.Refunds {
-				if r.OutRefundNo == outRefundNo && r.State != RefundPending && r.State != RefundProcessing {
-					return
-				}
-			}
-		}
-	}()
-}
-
-// RefreshRefunds asks WeChat how an order's refunds went and records it.
-func (e *Engine) RefreshRefunds(ctx context.Context, outTradeNo string) (Order, error) {
-	q, err := e.cfg.Payments.RefundQuery(ctx, wxpay.RefundQueryRequest{OutTradeNo: outTradeNo})
-	if err != nil {
-		return Order{}, fmt.Errorf("refund query %s: %w", outTradeNo, err)
-	}
-	o, err := e.cfg.Orders.Update(outTradeNo, func(o *Order) error {
-		for _, ri := range q.Refunds {
-			st := RefundProcessing
-			switch ri.RefundStatus {
-			case "SUCCESS":
-				st = RefundSucceeded
-			case "REFUNDCLOSE":
-				st = RefundFailed
-			case "CHANGE":
-				st = RefundChange
-			}
-			if err := o.SetRefundState(ri.OutRefundNo, ri.RefundID, st, e.clock.Now()); err != nil {
-				o.Note(SourceRefund, e.clock.Now(), "WeChat reports unknown refund "+ri.OutRefundNo)
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		e.publishOrder(o, nil)
-	}
-	return o, err
 }
 
 func truncate(s string, n int) string {

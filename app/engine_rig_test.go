@@ -49,6 +49,32 @@ type payments struct {
 	queries     atomic.Int64
 	closeCalls  atomic.Int64
 	failQueries atomic.Bool
+	// refundFault, when set, is asked before each Refund call (n counts
+	// from 1): send reports whether the request reaches WeChat at all, and
+	// a non-nil err replaces WeChat's answer (a lost reply).
+	refundFault func(n int) (send bool, err error)
+	refunds     atomic.Int64
+	// queryErr, when set, may fail an order query before it is sent.
+	queryErr func(outTradeNo string) error
+}
+
+func (p *payments) Refund(ctx context.Context, r *wxpay.RefundRequest) (*wxpay.RefundResponse, error) {
+	n := int(p.refunds.Add(1))
+	p.mu.Lock()
+	fault := p.refundFault
+	p.mu.Unlock()
+	if fault == nil {
+		return p.Client.Refund(ctx, r)
+	}
+	send, ferr := fault(n)
+	if !send {
+		return nil, ferr
+	}
+	resp, err := p.Client.Refund(ctx, r)
+	if ferr != nil {
+		return nil, ferr
+	}
+	return resp, err
 }
 
 func (p *payments) UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error) {
@@ -70,6 +96,11 @@ func (p *payments) OrderQuery(ctx context.Context, r wxpay.OrderQueryRequest) (*
 	p.queries.Add(1)
 	if p.failQueries.Load() {
 		return nil, wxpay.ErrTransport
+	}
+	if p.queryErr != nil {
+		if err := p.queryErr(r.OutTradeNo); err != nil {
+			return nil, err
+		}
 	}
 	return p.Client.OrderQuery(ctx, r)
 }
@@ -322,6 +353,11 @@ func (r *rig) advanceUntil(no string, s app.State, step time.Duration) app.Order
 	r.t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
+		// An update for this order may have been read by an earlier wait:
+		// the ledger is the truth.
+		if o, err := r.st.Get(no); err == nil && o.State == s {
+			return o
+		}
 		select {
 		case u := <-r.updates:
 			if u.Order != nil && u.Order.OutTradeNo == no && u.Order.State == s {

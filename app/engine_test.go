@@ -3,9 +3,13 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
+	"saoma/store"
 	"strings"
 	"sync"
 	"testing"
@@ -41,23 +45,18 @@ func TestChargeThenNotificationPays(t *testing.T) {
 	}
 }
 
-func TestNotificationBeforeUnifiedOrderReply(t *testing.T) {
+func TestPaymentReportedBeforeAnyQRIsNotASale(t *testing.T) {
+	// The simulator pays the order before its unified-order reply: no
+	// customer can do that (the QR was never on screen), so it is the
+	// payment of an earlier order with the same number.
 	r := newRig(t, func(sc *wxsim.Config, _ *app.EngineConfig) { sc.NotifyBeforeReply = true })
-	o, err := r.eng.Charge(r.ctx, cartLines())
-	if err != nil {
-		t.Fatal(err)
+	o, _ := r.eng.Charge(r.ctx, cartLines())
+	got := r.advanceUntil(o.OutTradeNo, app.StateClosed, 5*time.Second)
+	if got.Flag != app.FlagNumberCollision || paidEvents(got) != 0 {
+		t.Errorf("state %s flag %q, %d paid events", got.State, got.Flag, paidEvents(got))
 	}
-	// The notification was applied while the unified order was in flight:
-	// the reply must not move a paid order back to awaiting.
-	got := r.order(o.OutTradeNo)
-	if got.State != app.StatePaid || paidEvents(got) != 1 {
-		t.Fatalf("state %s with %d paid events; events %+v", got.State, paidEvents(got), got.Events)
-	}
-	if got.CodeURL == "" {
-		t.Error("code_url of the late reply not recorded")
-	}
-	if n := r.prn.count(app.PaperReceipt); n != 1 {
-		t.Errorf("%d receipts, want 1", n)
+	if n := r.prn.count(app.PaperReceipt); n != 0 {
+		t.Errorf("%d receipts for a payment that is not this sale's", n)
 	}
 }
 
@@ -280,8 +279,27 @@ func TestRestartWhileWaiting(t *testing.T) {
 		r.restart()
 		r.scan(o.CodeURL)
 		r.restart() // the kiosk was off when the customer paid
-		if got := r.order(o.OutTradeNo); got.State != app.StatePaid {
-			t.Fatalf("after restart: %s", got.State)
+		r.waitFor(o.OutTradeNo, app.StatePaid)
+	})
+	t.Run("paid while down, off the screen: the cashier is told", func(t *testing.T) {
+		r := newRig(t)
+		r.notify.down.Store(true)
+		o := r.charge()
+		r.eng.Done(o.OutTradeNo)
+		newer := r.charge() // the newer order is the one that comes back
+		r.scan(o.CodeURL)
+		r.restart()
+		for {
+			u := <-r.updates
+			if u.Order != nil && u.Order.OutTradeNo == o.OutTradeNo && u.Order.State == app.StatePaid {
+				if !u.PaidWhileAway {
+					t.Error("a payment settled at start-up was not announced")
+				}
+				break
+			}
+		}
+		if cur, _ := r.eng.Current(); cur.OutTradeNo != newer.OutTradeNo {
+			t.Errorf("current = %s, want %s", cur.OutTradeNo, newer.OutTradeNo)
 		}
 	})
 	t.Run("still payable resumes", func(t *testing.T) {
@@ -302,49 +320,64 @@ func TestRestartWhileWaiting(t *testing.T) {
 		second := r.charge()
 		r.clock.Advance(6 * time.Minute)
 		r.restart()
-		if got := r.order(first.OutTradeNo); got.State != app.StateClosed {
-			t.Errorf("older order: %s, want closed", got.State)
-		}
 		if cur, _ := r.eng.Current(); cur.OutTradeNo != second.OutTradeNo {
 			t.Errorf("current = %s, want the newest %s", cur.OutTradeNo, second.OutTradeNo)
 		}
+		r.waitFor(first.OutTradeNo, app.StateClosed)
 	})
 }
 
-func TestStartWaitsForWeChatBeforeTakingSales(t *testing.T) {
+func TestSellingResumesAtOnceWhileWeChatIsUnreachable(t *testing.T) {
 	r := newRig(t)
 	o := r.charge()
-	r.stop()
-	r.eng.Wait()
-	r.st.Close()
-	r.openStore()
+	r.eng.Done(o.OutTradeNo)
+	r.clock.Advance(3 * time.Hour) // its QR ran out: it will not come back
 	r.pay.failQueries.Store(true)
-	drain(r.spy.afters) // waits of the stopped engine
-	c := r.base
-	c.Orders, c.Catalog, c.Reports, c.Printer, c.Payments = r.st, r.st, r.st, r.prn, r.pay
-	c.AppID, c.MchID, c.APIKey, c.Clock = r.sim.AppID(), r.sim.MchID(), r.sim.Key(), r.spy
-	eng, err := app.NewEngine(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() { cancel(); eng.Wait() }()
-	started := make(chan error, 1)
-	go func() { started <- eng.Start(ctx) }()
-	r.advance(time.Second) // WeChat unreachable: Start backs off
-	if _, err := eng.Charge(ctx, cartLines()); !errors.Is(err, app.ErrNotReady) {
-		t.Fatalf("charge while settling: %v, want ErrNotReady", err)
+	r.restart()
+	if !r.eng.Status().Ready {
+		t.Fatal("not ready while WeChat is unreachable")
 	}
 	r.pay.failQueries.Store(false)
-	r.advance(2 * time.Second) // Start's second backoff, once it waits
-	if err := recvOrFail(t, started, "Start"); err != nil {
-		t.Fatal(err)
+	sale, err := r.eng.Charge(r.ctx, cartLines())
+	if err != nil || sale.State != app.StateAwaiting {
+		t.Fatalf("charge at start-up: %v %s", err, sale.State)
 	}
-	if !eng.Status().Ready {
-		t.Error("not ready after settling")
+	// The old order is settled on its own, with its own backoff.
+	r.advanceUntil(o.OutTradeNo, app.StateExpired, 2*time.Second)
+}
+
+func TestStartupSettlesEachOrderOnItsOwn(t *testing.T) {
+	r := newRig(t)
+	var nos []string
+	for i := 0; i < 3; i++ {
+		o := r.charge()
+		r.eng.Done(o.OutTradeNo)
+		nos = append(nos, o.OutTradeNo)
 	}
-	if cur, ok := eng.Current(); !ok || cur.OutTradeNo != o.OutTradeNo {
-		t.Error("the open order was not resumed")
+	r.scan(r.order(nos[1]).CodeURL)
+	r.waitFor(nos[1], app.StatePaid)
+	r.clock.Advance(3 * time.Hour)
+	// The first two queries of each order fail: each retries on its own.
+	var mu sync.Mutex
+	tries := map[string]int{}
+	r.pay.queryErr = func(no string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		tries[no]++
+		if tries[no] <= 2 {
+			return wxpay.ErrTransport
+		}
+		return nil
+	}
+	r.restart()
+	if !r.eng.Status().Ready {
+		t.Fatal("not ready at once")
+	}
+	for _, no := range []string{nos[0], nos[2]} {
+		r.advanceUntil(no, app.StateExpired, time.Second)
+	}
+	if got := r.order(nos[1]); got.State != app.StatePaid {
+		t.Errorf("paid order became %s", got.State)
 	}
 }
 
@@ -471,26 +504,267 @@ func TestRefund(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.State != app.StatePartiallyRefunded || got.Refunded() != 1000 {
-		t.Fatalf("after refund: %s %s", got.State, got.Refunded())
+	// Accepted is not yet returned: the books show it as pending.
+	if got.State != app.StatePaid || got.Refunded() != 0 || got.RefundPending() != 1000 {
+		t.Fatalf("after refund: %s refunded %s pending %s", got.State, got.Refunded(), got.RefundPending())
 	}
 	if _, err := r.eng.Refund(r.ctx, o.OutTradeNo, 3601, ""); !errors.Is(err, app.ErrRefundTooLarge) {
 		t.Errorf("over-refund: %v", err)
 	}
 	// The engine follows the refund until WeChat reports it done.
+	done := r.refundDone(o.OutTradeNo, 1)
+	if done.State != app.StatePartiallyRefunded || done.Refunded() != 1000 || done.RefundPending() != 0 {
+		t.Errorf("after success: %s refunded %s pending %s", done.State, done.Refunded(), done.RefundPending())
+	}
+}
+
+// refundDone advances time while the engine waits until the order's n-th
+// refund is final, and returns the order then.
+func (r *rig) refundDone(no string, n int) app.Order {
+	r.t.Helper()
 	timeout := time.After(20 * time.Second)
-	for done := false; !done; {
+	for {
 		select {
 		case u := <-r.updates:
-			done = u.Order != nil && len(u.Order.Refunds) == 1 && u.Order.Refunds[0].State == app.RefundSucceeded
+			if u.Order != nil && u.Order.OutTradeNo == no && len(u.Order.Refunds) >= n && u.Order.Refunds[n-1].State.Final() {
+				return *u.Order
+			}
 		case <-r.spy.afters:
 			r.clock.Advance(time.Minute)
 		case <-timeout:
-			t.Fatalf("refund never reported done: %+v", r.order(o.OutTradeNo).Refunds)
+			r.t.Fatalf("refund never final: %+v", r.order(no).Refunds)
 		}
 	}
 }
 
+// simRefunds lists the refunds WeChat (the simulator) holds for an order.
+func (r *rig) simRefunds(no string) []wxsim.Refund {
+	for _, o := range r.sim.Orders() {
+		if o.OutTradeNo == no {
+			return o.Refunds
+		}
+	}
+	return nil
+}
+
+func TestRefundNeverPaysTwice(t *testing.T) {
+	cases := []struct {
+		name string
+		// send: does the first request reach WeChat?
+		send bool
+	}{
+		{"the reply is lost: the same refund is asked about, not sent again", true},
+		{"the request is lost: the same refund is sent again", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRig(t)
+			o := r.charge()
+			r.scan(o.CodeURL)
+			r.waitFor(o.OutTradeNo, app.StatePaid)
+			r.pay.mu.Lock()
+			r.pay.refundFault = func(n int) (bool, error) {
+				if n == 1 {
+					return c.send, fmt.Errorf("read reply: %w", wxpay.ErrTransport)
+				}
+				return true, nil
+			}
+			r.pay.mu.Unlock()
+			got, err := r.eng.Refund(r.ctx, o.OutTradeNo, 4600, "退货")
+			if !errors.Is(err, app.ErrRefundUnknown) {
+				t.Fatalf("lost answer: %v", err)
+			}
+			if got.Refunded() != 0 || got.RefundPending() != 4600 {
+				t.Errorf("books: refunded %s pending %s, want 0 and 46.00 pending", got.Refunded(), got.RefundPending())
+			}
+			// Pressing 退款 again is refused while WeChat's answer is unknown.
+			if _, err := r.eng.Refund(r.ctx, o.OutTradeNo, 4600, "退货"); !errors.Is(err, app.ErrRefundPending) {
+				t.Errorf("second refund while pending: %v", err)
+			}
+			done := r.refundDone(o.OutTradeNo, 1)
+			if done.State != app.StateRefunded || done.Refunded() != 4600 || len(done.Refunds) != 1 {
+				t.Errorf("after follow-up: %s refunded %s, %d refunds", done.State, done.Refunded(), len(done.Refunds))
+			}
+			refunds := r.simRefunds(o.OutTradeNo)
+			if len(refunds) != 1 || refunds[0].RefundFee != 4600 {
+				t.Errorf("WeChat holds refunds %+v, want one of 46.00", refunds)
+			}
+		})
+	}
+}
+
+func TestPendingRefundIsFollowedAfterARestart(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	r.scan(o.CodeURL)
+	r.waitFor(o.OutTradeNo, app.StatePaid)
+	r.pay.mu.Lock()
+	r.pay.refundFault = func(n int) (bool, error) {
+		if n == 1 {
+			return false, wxpay.ErrTransport
+		}
+		return true, nil
+	}
+	r.pay.mu.Unlock()
+	if _, err := r.eng.Refund(r.ctx, o.OutTradeNo, 800, ""); !errors.Is(err, app.ErrRefundUnknown) {
+		t.Fatalf("refund: %v", err)
+	}
+	r.restart() // before the follow-up ran
+	done := r.refundDone(o.OutTradeNo, 1)
+	if done.Refunded() != 800 || done.State != app.StatePartiallyRefunded {
+		t.Errorf("after restart: %s refunded %s", done.State, done.Refunded())
+	}
+	if refunds := r.simRefunds(o.OutTradeNo); len(refunds) != 1 {
+		t.Errorf("WeChat holds %d refunds, want 1", len(refunds))
+	}
+}
+
+func TestRefundNotificationSettlesARefund(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	r.scan(o.CodeURL)
+	r.waitFor(o.OutTradeNo, app.StatePaid)
+	if _, err := r.eng.Refund(r.ctx, o.OutTradeNo, 4600, ""); err != nil {
+		t.Fatal(err)
+	}
+	// WeChat finishes the refund and notifies; no query is needed.
+	r.sim.SettleRefunds()
+	got := r.waitFor(o.OutTradeNo, app.StateRefunded)
+	if got.Refunded() != 4600 {
+		t.Errorf("refunded %s", got.Refunded())
+	}
+}
+
+func TestPayErrorLeavesTheQRPayable(t *testing.T) {
+	r := newRig(t)
+	r.notify.down.Store(true) // no notification: only queries tell
+	o := r.charge()
+	if _, err := r.sim.Scan(context.Background(), wxsim.ScanRequest{URL: o.CodeURL, Outcome: wxsim.OutcomeNotEnough}); err != nil {
+		t.Fatal(err)
+	}
+	// Several polls see PAYERROR; the order must stay awaiting.
+	for i := 0; i < 3; i++ {
+		r.advance(2 * time.Second)
+	}
+	if got := r.order(o.OutTradeNo); got.State != app.StateAwaiting {
+		t.Fatalf("after PAYERROR: %s, want awaiting (the QR is still payable)", got.State)
+	}
+	r.scan(o.CodeURL) // the customer switches cards
+	r.advanceUntil(o.OutTradeNo, app.StatePaid, 2*time.Second)
+}
+
+func TestCloseWaitsFiveAndAHalfMinutes(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	var at []time.Time
+	var mu sync.Mutex
+	r.pay.beforeClose = func() {
+		mu.Lock()
+		at = append(at, r.clock.Now())
+		mu.Unlock()
+	}
+	if _, err := r.eng.Cancel(r.ctx, o.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	r.advanceUntil(o.OutTradeNo, app.StateClosed, 10*time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, a := range at {
+		if a.Sub(o.CreatedAt) < 5*time.Minute+30*time.Second {
+			t.Errorf("close sent %s after creation, want ≥ 5m30s", a.Sub(o.CreatedAt))
+		}
+	}
+}
+
+// numbers hands out the given order numbers first, then the store's.
+type numbers struct {
+	*store.Store
+	mu   sync.Mutex
+	next []string
+}
+
+func (n *numbers) NextOutTradeNo(kiosk string, now time.Time) (string, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.next) > 0 {
+		no := n.next[0]
+		n.next = n.next[1:]
+		return no, nil
+	}
+	return n.Store.NextOutTradeNo(kiosk, now)
+}
+
+func TestAReusedOrderNumberIsNeverASale(t *testing.T) {
+	r := newRig(t)
+	old := r.charge()
+	r.scan(old.CodeURL)
+	r.waitFor(old.OutTradeNo, app.StatePaid)
+	// A second ledger (a restored backup, a till with a copied kiosk_id)
+	// hands out the same number for a cart of the same amount.
+	r.stop()
+	r.eng.Wait()
+	r.st.Close()
+	r.dir = t.TempDir()
+	r.openStore()
+	nums := &numbers{Store: r.st, next: []string{old.OutTradeNo}}
+	c := r.base
+	c.Orders, c.Catalog, c.Reports, c.Printer, c.Payments = nums, r.st, r.st, r.prn, r.pay
+	c.AppID, c.MchID, c.APIKey, c.Clock = r.sim.AppID(), r.sim.MchID(), r.sim.Key(), r.spy
+	eng, err := app.NewEngine(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); eng.Wait() }()
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	receipts := r.prn.count(app.PaperReceipt)
+	sale, err := eng.Charge(ctx, cartLines())
+	if err != nil {
+		t.Fatalf("charge: %v", err)
+	}
+	if sale.OutTradeNo == old.OutTradeNo || sale.State != app.StateAwaiting || sale.CodeURL == "" {
+		t.Fatalf("charge gave %s %s; want a new number awaiting payment", sale.OutTradeNo, sale.State)
+	}
+	dup, err := r.st.Get(old.OutTradeNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dup.State.Paid() || dup.Flag != app.FlagNumberCollision {
+		t.Errorf("reused number: %s flag %q; want closed and flagged", dup.State, dup.Flag)
+	}
+	if n := r.prn.count(app.PaperReceipt); n != receipts {
+		t.Errorf("a receipt was printed for the earlier customer's payment")
+	}
+}
+
+func TestRestoredBackupNeverReusesNumbers(t *testing.T) {
+	r := newRig(t)
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := r.st.BackupFile(backup); err != nil {
+		t.Fatal(err)
+	}
+	old := r.charge()
+	r.scan(old.CodeURL)
+	r.waitFor(old.OutTradeNo, app.StatePaid)
+	r.stop()
+	r.eng.Wait()
+	r.st.Close()
+	data, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "ledger.db"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.openStore()
+	r.startEngine()
+	sale := r.charge() // the same cart, the same amount
+	if sale.OutTradeNo == old.OutTradeNo || sale.State != app.StateAwaiting {
+		t.Fatalf("after restore: %s %s (earlier sale %s)", sale.OutTradeNo, sale.State, old.OutTradeNo)
+	}
+}
 func TestChargeRefusesBadCarts(t *testing.T) {
 	r := newRig(t)
 	cases := []struct {
@@ -538,5 +812,25 @@ func drain[T any](ch <-chan T) {
 		default:
 			return
 		}
+	}
+}
+
+func TestGoodsHandedOverClearsPaidAfterCancel(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	if _, err := r.eng.Cancel(r.ctx, o.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	r.scan(o.CodeURL) // the customer pays anyway
+	got := r.waitFor(o.OutTradeNo, app.StatePaidAfterCancel)
+	if got.Flag != app.FlagPaidAfterCancel {
+		t.Fatalf("flag %q", got.Flag)
+	}
+	got, err := r.eng.Resolve(o.OutTradeNo, "goods handed over")
+	if err != nil || got.Flag != app.FlagNone || got.State != app.StatePaidAfterCancel {
+		t.Fatalf("resolve: %v flag %q state %s", err, got.Flag, got.State)
+	}
+	if f, _ := r.st.Flagged(); len(f) != 0 {
+		t.Errorf("still %d orders needing attention", len(f))
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -14,9 +15,10 @@ import (
 //	                 │            │
 //	                 └────────────┴──► paid_after_cancel (flagged for refund)
 //
-// An order also goes straight from created or awaiting to paid (a
-// notification may beat the unified-order reply), and from awaiting to
-// expired when its time_expire passes unpaid.
+// An order also goes straight from created or awaiting to paid, from
+// awaiting to expired when WeChat reports it closed after its time_expire,
+// and from created or awaiting to closed when WeChat reports the number as an
+// earlier order's (a number collision, never a sale).
 type State string
 
 // The order states. Created, Awaiting and CancelPending are open: the engine
@@ -51,7 +53,7 @@ func (s State) Paid() bool {
 
 var transitions = map[State][]State{
 	StateCreated:           {StateAwaiting, StatePaid, StateCancelPending, StateClosed},
-	StateAwaiting:          {StateAwaiting, StatePaid, StateCancelPending, StateExpired},
+	StateAwaiting:          {StateAwaiting, StatePaid, StateCancelPending, StateExpired, StateClosed},
 	StateCancelPending:     {StateClosed, StateExpired, StatePaidAfterCancel},
 	StateClosed:            {StatePaidAfterCancel},
 	StateExpired:           {StatePaidAfterCancel},
@@ -100,7 +102,21 @@ const (
 	// FlagConflictingPayment: a second, different transaction_id was
 	// reported for an order already paid.
 	FlagConflictingPayment Flag = "conflicting_payment"
+	// FlagNumberCollision: WeChat reported a payment for an order the kiosk
+	// never showed a QR for, or one made before the order existed: the
+	// out_trade_no was used before (a restored backup, a copied config).
+	// It is not a sale of this order.
+	FlagNumberCollision Flag = "number_collision"
+	// FlagRefundAbnormal: WeChat reports a refund as abnormal (the
+	// customer's card refused it); the owner handles it in the merchant
+	// platform.
+	FlagRefundAbnormal Flag = "refund_abnormal"
 )
+
+// ConfirmSkew is how far before the order's creation WeChat's time_end may
+// lie (clock differences between the kiosk and WeChat) before the
+// confirmation is taken for another order's payment.
+const ConfirmSkew = 2 * time.Minute
 
 // Event is one entry of an order's append-only history.
 type Event struct {
@@ -134,6 +150,7 @@ type Order struct {
 	PrepayID       string
 	CodeURL        string
 	CodeURLExpires time.Time // the code_url/prepay_id's own 2-hour life
+	QRIssuedAt     time.Time // when WeChat first issued the QR (zero: never)
 
 	TransactionID string
 	PaidAt        time.Time // WeChat's time_end
@@ -143,16 +160,52 @@ type Order struct {
 	Events  []Event
 }
 
-// Refunded sums the amounts of refunds that were not closed or failed.
+// Refunded sums the refunds WeChat reports as succeeded: money that went
+// back to the customer.
 func (o *Order) Refunded() Fen {
 	var t Fen
 	for _, r := range o.Refunds {
-		if r.State != RefundFailed {
+		if r.State == RefundSucceeded {
 			t += r.Amount
 		}
 	}
 	return t
 }
+
+// RefundPending sums the refunds asked for whose outcome WeChat has not
+// reported as final (pending, processing or abnormal): not yet money
+// returned, but no longer refundable either.
+func (o *Order) RefundPending() Fen {
+	var t Fen
+	for _, r := range o.Refunds {
+		if !r.State.Final() || r.State == RefundChange {
+			t += r.Amount
+		}
+	}
+	return t
+}
+
+// Refundable is what may still be refunded: the total less every refund
+// that has not failed.
+func (o *Order) Refundable() Fen { return o.Total - o.Refunded() - o.RefundPending() }
+
+// Unsettled reports whether the engine must still ask WeChat about o: its
+// payment is open, or one of its refunds has no final outcome.
+func (o *Order) Unsettled() bool {
+	if o.State.Open() {
+		return true
+	}
+	for _, r := range o.Refunds {
+		if !r.State.Final() && r.State != RefundChange {
+			return true
+		}
+	}
+	return false
+}
+
+// HasQR reports whether WeChat ever issued this order a payment QR (or a
+// prepay_id): only then can a customer have paid it.
+func (o *Order) HasQR() bool { return o.CodeURL != "" || o.PrepayID != "" }
 
 // ErrIllegalTransition is returned when a state change is not allowed from
 // the order's current state.
@@ -208,6 +261,10 @@ const (
 	// ConflictingPayment: the order is paid under another transaction_id;
 	// recorded as an alert.
 	ConflictingPayment
+	// NumberCollision: the payment cannot be this order's (no QR was ever
+	// issued for it, or it was paid before the order existed); recorded as
+	// an alert, not a sale.
+	NumberCollision
 )
 
 func (c ConfirmOutcome) String() string {
@@ -222,13 +279,31 @@ func (c ConfirmOutcome) String() string {
 		return "amount mismatch"
 	case ConflictingPayment:
 		return "conflicting payment"
+	case NumberCollision:
+		return "number collision"
 	}
 	return "unknown"
 }
 
 // Changed reports whether the outcome modified the order (and so must be
-// saved). AlreadyPaid is the only outcome that leaves it untouched.
+// saved). AlreadyPaid is the only outcome that leaves it untouched (an alert
+// already recorded for the same transaction is AlreadyPaid too, so a poll
+// does not add it again).
 func (c ConfirmOutcome) Changed() bool { return c != AlreadyPaid }
+
+// noted reports whether an alert about transaction tx is already in the
+// order's history.
+func (o *Order) noted(tx string) bool {
+	if tx == "" {
+		return false
+	}
+	for i := len(o.Events) - 1; i >= 0; i-- {
+		if strings.HasPrefix(o.Events[i].Note, "ALERT:") && strings.Contains(o.Events[i].Note, tx) {
+			return true
+		}
+	}
+	return false
+}
 
 // Confirm applies a payment confirmation. It is idempotent: the same
 // transaction applied twice reports AlreadyPaid and changes nothing. A
@@ -238,15 +313,31 @@ func (o *Order) Confirm(c Confirmation, at time.Time) (ConfirmOutcome, error) {
 	if c.OutTradeNo != o.OutTradeNo {
 		return 0, fmt.Errorf("order %s: got %s: %w", o.OutTradeNo, c.OutTradeNo, ErrOrderMismatch)
 	}
+	if o.Flag == FlagNumberCollision && o.noted(c.TransactionID) {
+		return AlreadyPaid, nil // an earlier order's payment, already recorded as such
+	}
 	if o.State.Paid() {
 		if o.TransactionID == c.TransactionID {
+			return AlreadyPaid, nil
+		}
+		if o.Flag == FlagConflictingPayment && o.noted(c.TransactionID) {
 			return AlreadyPaid, nil
 		}
 		o.Flag = FlagConflictingPayment
 		o.Note(c.Source, at, fmt.Sprintf("ALERT: second transaction %s reported for an order paid by %s", c.TransactionID, o.TransactionID))
 		return ConflictingPayment, nil
 	}
+	if !o.HasQR() || (!c.TimeEnd.IsZero() && !o.CreatedAt.IsZero() && c.TimeEnd.Before(o.CreatedAt.Add(-ConfirmSkew))) {
+		// Nobody can have paid this order: the number was used before.
+		o.Flag = FlagNumberCollision
+		o.Note(c.Source, at, fmt.Sprintf("ALERT: transaction %s paid at %s belongs to an earlier order with this number; not recorded as a sale",
+			c.TransactionID, c.TimeEnd.Format(time.DateTime)))
+		return NumberCollision, nil
+	}
 	if c.TotalFee != o.Total {
+		if o.Flag == FlagAmountMismatch && o.noted(c.TransactionID) {
+			return AlreadyPaid, nil
+		}
 		o.Flag = FlagAmountMismatch
 		o.Note(c.Source, at, fmt.Sprintf("ALERT: confirmation %s for %s does not match order total %s; not recorded as a sale",
 			c.TransactionID, c.TotalFee, o.Total))
@@ -273,14 +364,21 @@ func (o *Order) Confirm(c Confirmation, at time.Time) (ConfirmOutcome, error) {
 // RefundState is where a refund is.
 type RefundState string
 
-// The refund states, following refundquery's refund_status.
+// The refund states, following refundquery's refund_status. Only
+// RefundSucceeded is money returned; only RefundSucceeded and RefundFailed
+// are final. A pending refund is resent with its own out_refund_no (WeChat
+// refunds one out_refund_no once) until WeChat answers.
 const (
-	RefundPending    RefundState = "pending"    // recorded, not yet accepted by WeChat
+	RefundPending    RefundState = "pending"    // recorded; WeChat's answer not known yet
 	RefundProcessing RefundState = "processing" // accepted; money on its way
 	RefundSucceeded  RefundState = "success"
 	RefundFailed     RefundState = "failed" // REFUNDCLOSE / rejected; does not count
 	RefundChange     RefundState = "change" // abnormal; handle in the merchant platform
 )
+
+// Final reports whether WeChat's word on a refund in state s is final:
+// succeeded or failed.
+func (s RefundState) Final() bool { return s == RefundSucceeded || s == RefundFailed }
 
 // Refund is money returned against a paid order.
 type Refund struct {
@@ -315,9 +413,9 @@ func (o *Order) AddRefund(r Refund, at time.Time) error {
 	if r.Amount <= 0 {
 		return fmt.Errorf("refund %s: amount must be positive", r.OutRefundNo)
 	}
-	if o.Refunded()+r.Amount > o.Total {
-		return fmt.Errorf("refund %s of %s on order %s (paid %s, refunded %s): %w",
-			r.OutRefundNo, r.Amount, o.OutTradeNo, o.Total, o.Refunded(), ErrRefundTooLarge)
+	if r.Amount > o.Refundable() {
+		return fmt.Errorf("refund %s of %s on order %s (paid %s, refunded %s, pending %s): %w",
+			r.OutRefundNo, r.Amount, o.OutTradeNo, o.Total, o.Refunded(), o.RefundPending(), ErrRefundTooLarge)
 	}
 	if r.State == "" {
 		r.State = RefundPending
@@ -327,8 +425,15 @@ func (o *Order) AddRefund(r Refund, at time.Time) error {
 	return o.settleRefundState(at, "refund "+r.OutRefundNo+" of "+r.Amount.String())
 }
 
-// SetRefundState records WeChat's news about a refund. A failed refund no
-// longer counts against the paid amount.
+// ErrRefundFinal is returned when news would change a refund WeChat
+// already reported as succeeded or failed.
+var ErrRefundFinal = errors.New("refund outcome already final")
+
+// SetRefundState records WeChat's news about a refund. Only a succeeded
+// refund moves the order (to partially_refunded or refunded); a failed one
+// no longer counts against the paid amount and leaves the order as it was.
+// A final outcome never changes again (ErrRefundFinal); news that repeats
+// the current state changes nothing.
 func (o *Order) SetRefundState(outRefundNo, refundID string, s RefundState, at time.Time) error {
 	for i := range o.Refunds {
 		r := &o.Refunds[i]
@@ -338,20 +443,42 @@ func (o *Order) SetRefundState(outRefundNo, refundID string, s RefundState, at t
 		if r.State == s && (refundID == "" || r.RefundID == refundID) {
 			return nil
 		}
+		if r.State.Final() && r.State != s {
+			return fmt.Errorf("refund %s is %s, not %s: %w", outRefundNo, r.State, s, ErrRefundFinal)
+		}
 		r.State, r.UpdatedAt = s, at
 		if refundID != "" {
 			r.RefundID = refundID
+		}
+		if s == RefundChange {
+			o.Flag = FlagRefundAbnormal
+		} else if o.Flag == FlagRefundAbnormal && s.Final() {
+			o.Flag = FlagNone
 		}
 		return o.settleRefundState(at, fmt.Sprintf("refund %s is %s", outRefundNo, s))
 	}
 	return fmt.Errorf("order %s has no refund %s", o.OutTradeNo, outRefundNo)
 }
 
+// ErrNoFlag is returned when resolving an order that carries no flag.
+var ErrNoFlag = errors.New("order needs no attention")
+
+// Resolve records that the owner dealt with the order's flag (goods handed
+// over for a payment after cancel, an alert explained) and clears it.
+func (o *Order) Resolve(src Source, at time.Time, note string) error {
+	if o.Flag == FlagNone {
+		return fmt.Errorf("order %s: %w", o.OutTradeNo, ErrNoFlag)
+	}
+	o.Note(src, at, fmt.Sprintf("resolved %s: %s", o.Flag, note))
+	o.Flag = FlagNone
+	return nil
+}
+
 func (o *Order) settleRefundState(at time.Time, note string) error {
 	to := o.State
 	switch refunded := o.Refunded(); {
 	case refunded == 0:
-		// Every refund failed: nothing to move; the note records it.
+		// Nothing returned yet: the order stays as it was.
 	case refunded >= o.Total:
 		to = StateRefunded
 	default:

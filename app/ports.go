@@ -28,8 +28,9 @@ type Orders interface {
 	// Confirm applies a payment confirmation in one transaction (see
 	// Order.Confirm) and returns the outcome and the order as saved.
 	Confirm(c Confirmation, at time.Time) (Order, ConfirmOutcome, error)
-	// OpenOrders returns every order in an open state (created, awaiting,
-	// cancel_pending), oldest first.
+	// OpenOrders returns every order that still needs settling with WeChat
+	// (Order.Unsettled: an open state, or a refund whose outcome is not
+	// final), oldest first.
 	OpenOrders() ([]Order, error)
 }
 

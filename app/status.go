@@ -59,6 +59,10 @@ type Update struct {
 	Deadline time.Time
 	// Status is the engine status at the time of the update.
 	Status Status
+	// PaidWhileAway is set on the update that records a payment learned at
+	// start-up: the customer paid while the kiosk was off, and the cashier
+	// should hear of it (hand over the goods, or find the customer).
+	PaidWhileAway bool
 	// Err is a failure the cashier should see (e.g. WeChat unreachable
 	// after retries); the order stays in a known state and can be retried
 	// or cancelled.

@@ -72,6 +72,7 @@ func salesOfDay(day time.Time, n int) []app.Order {
 		no := fmt.Sprintf("K1%s%06d", day.Format("20060102"), i+1)
 		o := app.Order{OutTradeNo: no, KioskID: "K1", Lines: lines, Total: app.LinesTotal(lines), Mode: 2,
 			State: app.StateCreated, CreatedAt: when, TimeStart: when, TimeExpire: when.Add(2 * time.Hour)}
+		o.CodeURL = "weixin://wxpay/bizpayurl?pr=" + no
 		_ = o.Move(app.StateAwaiting, app.SourceUnifiedOrder, when, "qr")
 		_, _ = o.Confirm(app.Confirmation{OutTradeNo: no, TransactionID: "42" + no, TotalFee: o.Total, TimeEnd: when.Add(30 * time.Second)}, when.Add(30*time.Second))
 		out[i] = o

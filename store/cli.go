@@ -210,7 +210,8 @@ func demoOrder(rng *rand.Rand, catalog []app.Product, kiosk string, at time.Time
 	no := fmt.Sprintf("%s%s%06d", kiosk, at.Format("20060102"), seq)
 	o := app.Order{OutTradeNo: no, KioskID: kiosk, Lines: cart.Lines(), Total: cart.Total(), Body: "小店-演示",
 		ProductID: cart.Lines()[0].ProductID, Mode: 2, State: app.StateCreated, CreatedAt: at,
-		TimeStart: at, TimeExpire: at.Add(2 * time.Hour)}
+		TimeStart: at, TimeExpire: at.Add(2 * time.Hour),
+		CodeURL: "weixin://wxpay/bizpayurl?pr=demo" + no, QRIssuedAt: at.Add(time.Second)}
 	_ = o.Move(app.StateAwaiting, app.SourceUnifiedOrder, at.Add(time.Second), "QR shown")
 	pay := func(after time.Duration) {
 		_, _ = o.Confirm(app.Confirmation{OutTradeNo: no, TransactionID: fmt.Sprintf("4200%s%08d", at.Format("20060102"), seq),

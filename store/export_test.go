@@ -20,7 +20,7 @@ func exportDay(t *testing.T) *Store {
 	s := mustOpenStore(t)
 	mustPaid(t, s, "K120261122000001", at(8, 15))
 	b := mustPaid(t, s, "K120261122000002", at(12, 5))
-	if _, err := s.AddRefund(b.OutTradeNo, app.Refund{OutRefundNo: "R2", Amount: 1000}, at(12, 30)); err != nil {
+	if _, err := s.AddRefund(b.OutTradeNo, app.Refund{OutRefundNo: "R2", Amount: 1000, State: app.RefundSucceeded}, at(12, 30)); err != nil {
 		t.Fatal(err)
 	}
 	c := newOrder("K120261122000003", at(13, 0))
@@ -30,7 +30,7 @@ func exportDay(t *testing.T) *Store {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	evil := app.Order{OutTradeNo: "K120261122000004", KioskID: "K1", CreatedAt: at(15, 0), Total: 500,
+	evil := app.Order{OutTradeNo: "K120261122000004", KioskID: "K1", CreatedAt: at(15, 0), Total: 500, CodeURL: "weixin://x",
 		Lines: []app.Line{{ProductID: "9", Name: "=HYPERLINK(\"http://x\")", UnitPrice: 500, Qty: 1}}}
 	mustCreate(t, s, evil)
 	if _, _, err := s.Confirm(paidConfirmation(evil, "@TX4", at(15, 1)), at(15, 1)); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"saoma/app"
@@ -17,14 +18,32 @@ import (
 const MaxOutTradeNo = 32
 
 // MaxKioskID is the longest kiosk id NextOutTradeNo accepts, so that the
-// kiosk id, the 8-digit date and the 6-digit sequence fit in 32 characters.
-const MaxKioskID = MaxOutTradeNo - 8 - 6
+// kiosk id, the 6-digit date, the 4-character random part and the 4-digit
+// sequence fit in 32 characters.
+const MaxKioskID = MaxOutTradeNo - 6 - nonceLen - 4
 
 // MaxLines bounds the lines of one order.
 const MaxLines = 500
 
-// maxSeq is the last sequence number of a kiosk's day.
-const maxSeq = 999999
+// maxSeq is the last sequence number under one random part of one day;
+// past it NextOutTradeNo draws a new random part.
+const maxSeq = 9999
+
+// nonceLen is the length of an order number's random part.
+const nonceLen = 4
+
+// nonceChars are the characters of the random part: digits and capitals
+// without I and O, which read like 1 and 0.
+const nonceChars = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+// newNonce draws a random part for order numbers (34^4 ≈ 1.3 million).
+func newNonce() string {
+	b := make([]byte, nonceLen)
+	for i := range b {
+		b[i] = nonceChars[rand.IntN(len(nonceChars))]
+	}
+	return string(b)
+}
 
 // validIDChar reports whether c may appear in an out_trade_no or kiosk id
 // (WeChat Pay: letters, digits, _ - | *).
@@ -50,28 +69,39 @@ func checkID(what, s string, maxLen int) error {
 func CheckOutTradeNo(s string) error { return checkID("out_trade_no", s, MaxOutTradeNo) }
 
 // NextOutTradeNo reserves the next out_trade_no of kioskID: the kiosk id,
-// now's date (yyyymmdd, in the shop's zone) and a 6-digit sequence that is
-// stored durably, so a number is never handed out twice, across restarts
-// too. A kiosk can make 999,999 numbers a day.
+// now's date (yymmdd, in the shop's zone), a random part drawn each time
+// the ledger is opened and a 4-digit sequence stored durably under it. A
+// number is never handed out twice, and never repeats one WeChat already
+// has: a ledger restored from a backup, a reinstall or a second till with a
+// copied kiosk_id each open with a different random part. Past 9,999
+// numbers in a day a new random part is drawn.
 func (s *Store) NextOutTradeNo(kioskID string, now time.Time) (string, error) {
 	if err := checkID("kiosk id", kioskID, MaxKioskID); err != nil {
 		return "", fmt.Errorf("next out_trade_no: %w", err)
 	}
-	date := now.In(s.loc).Format("20060102")
+	date := now.In(s.loc).Format("060102")
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
 	var no string
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSeq)
-		key := []byte(kioskID + "/" + date)
-		var n uint64
-		if v := b.Get(key); len(v) == 8 {
-			n = binary.BigEndian.Uint64(v)
+		for {
+			key := []byte(kioskID + "/" + date + "/" + s.nonce)
+			var n uint64
+			if v := b.Get(key); len(v) == 8 {
+				n = binary.BigEndian.Uint64(v)
+			}
+			if n >= maxSeq {
+				s.nonce = newNonce()
+				continue
+			}
+			n++
+			no = fmt.Sprintf("%s%s%s%04d", kioskID, date, s.nonce, n)
+			if tx.Bucket(bucketOrders).Get([]byte(no)) != nil {
+				continue // taken (a random part drawn twice): the next one
+			}
+			return b.Put(key, u64(n))
 		}
-		if n >= maxSeq {
-			return fmt.Errorf("kiosk %s has used all %d numbers of %s: %w", kioskID, maxSeq, date, ErrInvalid)
-		}
-		n++
-		no = fmt.Sprintf("%s%s%06d", kioskID, date, n)
-		return b.Put(key, u64(n))
 	})
 	if err != nil {
 		return "", fmt.Errorf("next out_trade_no for %s: %w", kioskID, err)
@@ -275,7 +305,7 @@ func dayPrefix(d app.Day) []byte {
 func (s *Store) indexEntries(o *app.Order) ([]indexEntry, error) {
 	var es []indexEntry
 	created := append(timeKey(o.CreatedAt), o.OutTradeNo...)
-	if o.State.Open() {
+	if o.Unsettled() {
 		es = append(es, indexEntry{bucket: bucketOpen, key: created})
 	}
 	if o.Flag != app.FlagNone {
@@ -534,9 +564,9 @@ func (s *Store) SetRefundState(outTradeNo, outRefundNo, refundID string, st app.
 	return o, nil
 }
 
-// OpenOrders returns every order in an open state (created, awaiting,
-// cancel_pending), oldest first, from the open index without scanning
-// history.
+// OpenOrders returns every order the engine must still settle with WeChat
+// (see app.Order.Unsettled: an open state, or a refund without a final
+// outcome), oldest first, from the open index without scanning history.
 func (s *Store) OpenOrders() ([]app.Order, error) {
 	list, err := s.ordersFromIndex(bucketOpen, false)
 	if err != nil {

@@ -204,7 +204,7 @@ func TestConfirmations(t *testing.T) {
 func TestRefunds(t *testing.T) {
 	s := mustOpenStore(t)
 	o := mustPaid(t, s, "K1R", at(10, 0))
-	got, err := s.AddRefund(o.OutTradeNo, app.Refund{OutRefundNo: "R1", Amount: 1000}, at(11, 0))
+	got, err := s.AddRefund(o.OutTradeNo, app.Refund{OutRefundNo: "R1", Amount: 1000, State: app.RefundSucceeded}, at(11, 0))
 	if err != nil || got.State != app.StatePartiallyRefunded {
 		t.Fatalf("partial refund: %v, %v", got.State, err)
 	}
@@ -220,9 +220,15 @@ func TestRefunds(t *testing.T) {
 	if !reflect.DeepEqual(before, after) || after.Refunded() != 1000 {
 		t.Fatal("refused refund changed the order")
 	}
-	got, err = s.SetRefundState(o.OutTradeNo, "R1", "WXR1", app.RefundFailed, at(12, 0))
-	if err != nil || got.Refunded() != 0 {
-		t.Fatalf("failed refund: %v, %v", got.Refunded(), err)
+	if _, err := s.SetRefundState(o.OutTradeNo, "R1", "WXR1", app.RefundFailed, at(12, 0)); !errors.Is(err, app.ErrRefundFinal) {
+		t.Fatalf("a succeeded refund turned failed: %v", err)
+	}
+	if _, err := s.AddRefund(o.OutTradeNo, app.Refund{OutRefundNo: "R4", Amount: 500}, at(12, 1)); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.SetRefundState(o.OutTradeNo, "R4", "WXR4", app.RefundFailed, at(12, 2))
+	if err != nil || got.Refunded() != 1000 || got.RefundPending() != 0 || got.State != app.StatePartiallyRefunded {
+		t.Fatalf("failed refund: refunded %v pending %v %s, %v", got.Refunded(), got.RefundPending(), got.State, err)
 	}
 	if _, err := s.SetRefundState(o.OutTradeNo, "R1", "", "bogus", at(12, 0)); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bogus refund state: %v", err)
@@ -257,7 +263,7 @@ func TestSummaryOfAKnownDay(t *testing.T) {
 	s := mustOpenStore(t)
 	a := mustPaid(t, s, "K1S1", at(9, 10))  // 4600
 	b := mustPaid(t, s, "K1S2", at(12, 30)) // 4600
-	if _, err := s.AddRefund(b.OutTradeNo, app.Refund{OutRefundNo: "RB", Amount: 1000}, at(13, 0)); err != nil {
+	if _, err := s.AddRefund(b.OutTradeNo, app.Refund{OutRefundNo: "RB", Amount: 1000, State: app.RefundSucceeded}, at(13, 0)); err != nil {
 		t.Fatal(err)
 	}
 	closed := newOrder("K1S3", at(14, 0))

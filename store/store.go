@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"saoma/app"
@@ -23,7 +24,9 @@ var (
 )
 
 // SchemaVersion is the version of the ledger layout this code writes.
-const SchemaVersion = 1
+// Version 2: the open index also holds paid orders with a refund whose
+// outcome WeChat has not reported yet.
+const SchemaVersion = 2
 
 // LedgerFile is the name of the ledger inside the kiosk's data directory.
 const LedgerFile = "ledger.db"
@@ -99,6 +102,9 @@ type Store struct {
 	boundary time.Duration
 	loc      *time.Location
 	now      func() time.Time
+
+	seqMu sync.Mutex
+	nonce string // this Open's random part of new order numbers
 }
 
 var (
@@ -159,7 +165,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, boundary: opts.DayBoundary, loc: opts.Location, now: opts.Now}
+	s := &Store{db: db, path: path, boundary: opts.DayBoundary, loc: opts.Location, now: opts.Now, nonce: newNonce()}
 	if opts.ReadOnly {
 		err = s.loadReadOnly()
 	} else {
@@ -221,7 +227,7 @@ func (s *Store) prepare(tx *bolt.Tx) error {
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
-	rebuild := v == 0 // version 0 → 1: the same values, no indexes yet
+	rebuild := v < 2 // 0 → 1: no indexes yet; 1 → 2: open index holds unsettled refunds
 	if v == 0 {
 		if err := rebuildQRIDs(tx); err != nil {
 			return fmt.Errorf("migrate to schema 1: %w", err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +64,7 @@ func newOrder(no string, created time.Time) app.Order {
 	}
 	return app.Order{OutTradeNo: no, KioskID: "K1", Lines: lines, Total: app.LinesTotal(lines),
 		Body: "小店-2件商品", ProductID: "1001", Mode: 2, CreatedAt: created,
-		TimeStart: created, TimeExpire: created.Add(2 * time.Hour)}
+		TimeStart: created, TimeExpire: created.Add(2 * time.Hour), CodeURL: "weixin://wxpay/bizpayurl?pr=" + no}
 }
 
 func mustCreate(t testing.TB, s *Store, o app.Order) {
@@ -241,8 +242,34 @@ func TestOutTradeNoIsUniqueAcrossReopen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if !seen["K120261122000015"] {
-		t.Fatalf("want kiosk+yyyymmdd+6-digit sequence, got %v", seen)
+	// kiosk id + yymmdd + a random part per opening + a 4-digit sequence:
+	// each opening (a restart, a restored backup) has its own random part.
+	parts := map[string]bool{}
+	for no := range seen {
+		if len(no) != len("K1")+6+4+4 || !strings.HasPrefix(no, "K1261122") {
+			t.Fatalf("%s: want K1 + 261122 + 4 random + 4 digits", no)
+		}
+		parts[no[8:12]] = true
+	}
+	if len(parts) != 3 {
+		t.Errorf("3 openings used %d random parts: %v", len(parts), seen)
+	}
+}
+
+func TestTwoTillsWithOneKioskIDNeverShareANumber(t *testing.T) {
+	a, b := mustOpenStore(t), mustOpenStore(t)
+	seen := map[string]bool{}
+	for i := 0; i < 50; i++ {
+		for _, s := range []*Store{a, b} {
+			no, err := s.NextOutTradeNo("K1", at(9, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen[no] {
+				t.Fatalf("%s handed out by both tills", no)
+			}
+			seen[no] = true
+		}
 	}
 }
 

@@ -27,6 +27,14 @@ func (k *Kiosk) errText(err error) string {
 		return l.T("err.amount")
 	case errors.Is(err, app.ErrEmptyCart):
 		return l.T("err.emptycart")
+	case errors.Is(err, app.ErrRefundPending):
+		return l.T("err.refund.pending")
+	case errors.Is(err, app.ErrRefundUnknown):
+		return l.T("err.refund.unknown")
+	case errors.Is(err, app.ErrNumberUsed):
+		return l.T("err.number.used")
+	case errors.Is(err, app.ErrNoFlag):
+		return l.T("err.noflag")
 	case errors.Is(err, app.ErrRefundTooLarge):
 		return l.T("err.refund.large")
 	case errors.Is(err, app.ErrNotPaid):

@@ -149,6 +149,16 @@ func (f *fakeEngine) RetryPrint(context.Context) error {
 	return nil
 }
 
+func (f *fakeEngine) RetryRefund(_ context.Context, no string) (app.Order, error) {
+	f.record("RetryRefund")
+	return f.get(no)
+}
+
+func (f *fakeEngine) Resolve(no, _ string) (app.Order, error) {
+	f.record("Resolve")
+	return f.get(no)
+}
+
 func (f *fakeEngine) Refund(_ context.Context, no string, amount app.Fen, _ string) (app.Order, error) {
 	f.record("Refund")
 	return f.get(no)

@@ -30,6 +30,8 @@ type Engine interface {
 	Reprint(ctx context.Context, outTradeNo string) (string, error)
 	RetryPrint(ctx context.Context) error
 	Refund(ctx context.Context, outTradeNo string, amount app.Fen, reason string) (app.Order, error)
+	RetryRefund(ctx context.Context, outTradeNo string) (app.Order, error)
+	Resolve(outTradeNo, note string) (app.Order, error)
 	Current() (app.Order, bool)
 	Done(outTradeNo string)
 	Subscribe() (<-chan app.Update, func())
@@ -243,8 +245,11 @@ func (k *Kiosk) apply(u app.Update) {
 		}
 		return
 	}
+	if k.screen == "sales" && k.sales != nil {
+		k.sales.load(k.sales.day) // a refund or payment settled meanwhile
+	}
 	if u.Order.OutTradeNo != k.payNo {
-		k.background(*u.Order)
+		k.background(*u.Order, u.PaidWhileAway)
 		return
 	}
 	k.pay.show(*u.Order, u.Deadline, u.Err)
@@ -469,12 +474,21 @@ func (k *Kiosk) dialogOpen() bool {
 // background tells the cashier about money that arrived for an order not on
 // the Pay screen: a payment after cancel (must be refunded or honoured) or
 // a shelf QR (Native mode 1) sale.
-func (k *Kiosk) background(o app.Order) {
+func (k *Kiosk) background(o app.Order, whileAway bool) {
 	if k.alerted[o.OutTradeNo] {
 		return
 	}
 	l := k.lang
 	switch {
+	case whileAway && o.State == app.StatePaid:
+		// Paid while the kiosk was off: the customer may still be waiting
+		// for the goods, or gone.
+		k.alerted[o.OutTradeNo] = true
+		msg := widget.NewLabel(l.T("alert.away.body", o.OutTradeNo, money(o.Total)))
+		msg.Wrapping = fyne.TextWrapWord
+		d := dialog.NewCustom(l.T("alert.away"), l.T("ok"), msg, k.win)
+		d.Resize(fyne.NewSize(560*k.theme.scale, 240*k.theme.scale))
+		d.Show()
 	case o.State == app.StatePaidAfterCancel:
 		k.alerted[o.OutTradeNo] = true
 		msg := widget.NewLabel(l.T("alert.after.body", o.OutTradeNo, money(o.Total)))

@@ -231,7 +231,7 @@ func (s *salesScreen) showDetail(o app.Order) {
 		fmt.Fprintf(&b, "WeChat %s\n", o.TransactionID)
 	}
 	for _, r := range o.Refunds {
-		fmt.Fprintf(&b, "%s %s %s (%s)\n", l.T("refund"), r.OutRefundNo, money(r.Amount), r.State)
+		fmt.Fprintf(&b, "%s %s %s · %s\n", l.T("refund"), r.OutRefundNo, money(r.Amount), l.T("refund.state."+string(r.State)))
 	}
 	b.WriteString("\n" + l.T("events") + ":\n")
 	for _, e := range o.Events {
@@ -250,8 +250,8 @@ func (s *salesScreen) showDetail(o app.Order) {
 			result.SetText(s.k.errText(err))
 			return
 		}
-		if f <= 0 || f > o.Total-o.Refunded() {
-			result.SetText(l.T("refund.range", money(o.Total-o.Refunded())))
+		if f <= 0 || f > o.Refundable() {
+			result.SetText(l.T("refund.range", money(o.Refundable())))
 			return
 		}
 		c := dialog.NewConfirm(l.T("refund"), l.T("refund.confirm", money(f), o.OutTradeNo), func(ok bool) {
@@ -280,8 +280,27 @@ func (s *salesScreen) showDetail(o app.Order) {
 		}()
 	})
 	actions := container.NewVBox(result)
-	if o.State.Paid() {
+	pending := false
+	for _, r := range o.Refunds {
+		pending = pending || r.State == app.RefundPending
+	}
+	switch {
+	case pending:
+		// WeChat's answer to a refund was lost: the same refund is asked
+		// about (and resent unchanged if WeChat never got it) — never a
+		// second refund.
+		result.SetText(l.T("refund.pending.hint"))
+		check := widget.NewButton(l.T("refund.check"), func() { s.retryRefund(o, result) })
+		check.Importance = widget.HighImportance
+		actions.Add(container.NewHBox(check, reprint))
+	case o.State.Paid():
 		actions.Add(container.NewBorder(nil, nil, nil, container.NewHBox(refund, reprint), amount))
+	}
+	if o.Flag == app.FlagPaidAfterCancel {
+		handed := widget.NewButton(l.T("handed.over"), func() {
+			s.k.askPIN(pinOwner, func() { s.resolve(o, l.T("handed.over.note"), result) })
+		})
+		actions.Add(handed)
 	}
 	content := container.NewBorder(nil, actions, nil, nil, container.NewVScroll(text))
 	d = dialog.NewCustom(l.T("detail")+" "+o.OutTradeNo, l.T("back"),
@@ -333,13 +352,46 @@ func (s *salesScreen) refund(o app.Order, f app.Fen, result *widget.Label, amoun
 		s.k.do(func() {
 			if err != nil {
 				result.SetText(s.k.errText(err))
+				s.load(s.day)
 				return
 			}
 			result.SetText(l.T("refund.done", money(f)) + " · " + s.stateText(got))
+			if got.RefundPending() > 0 {
+				result.SetText(l.T("refund.waiting", money(f)))
+			}
 			amount.SetText("")
 			s.load(s.day)
 		})
 	}()
+}
+
+// retryRefund asks WeChat about a refund whose answer was lost.
+func (s *salesScreen) retryRefund(o app.Order, result *widget.Label) {
+	l := s.k.lang
+	go func() {
+		ctx, cancel := s.k.ctx()
+		defer cancel()
+		got, err := s.k.eng.RetryRefund(ctx, o.OutTradeNo)
+		s.k.do(func() {
+			if err != nil {
+				result.SetText(s.k.errText(err))
+				return
+			}
+			result.SetText(l.T("refund.checked") + " · " + s.stateText(got))
+			s.load(s.day)
+		})
+	}()
+}
+
+// resolve records the owner's word on a flagged order.
+func (s *salesScreen) resolve(o app.Order, note string, result *widget.Label) {
+	got, err := s.k.eng.Resolve(o.OutTradeNo, note)
+	if err != nil {
+		result.SetText(s.k.errText(err))
+		return
+	}
+	result.SetText(s.stateText(got))
+	s.load(s.day)
 }
 
 // exportRange is the span the owner chose, ending on the shown day: that
