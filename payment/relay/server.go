@@ -111,6 +111,7 @@ type Server struct {
 	m        *metrics
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
+	handler  http.Handler  // mux behind cleanPaths
 	tick     time.Duration // how often tickLoop checks the connections
 
 	ingestCh   chan *ingestOp
@@ -302,11 +303,12 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" },
 	}
 	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("POST /wxpay/notify/{kiosk}", s.handleNotify)
-	s.mux.HandleFunc("POST /wxpay/native-callback/{kiosk}", s.handleCallback)
+	s.mux.HandleFunc("POST "+notifyPath+"{kiosk}", s.handleNotify)
+	s.mux.HandleFunc("POST "+callbackPath+"{kiosk}", s.handleCallback)
 	s.mux.HandleFunc("GET /ws", s.handleWS)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)
+	s.handler = cleanPaths(s.mux)
 	go s.commitLoop()
 	go s.tickLoop()
 	s.log.Info("relay store open", "dir", cfg.DataDir, "epoch", st.epoch, "kiosks", len(s.kiosks), "queued", queued)
@@ -327,8 +329,10 @@ func (s *Server) Epoch() string { return s.st.epoch }
 
 // Handler returns the relay's HTTP handler: POST /wxpay/notify/{kiosk},
 // POST /wxpay/native-callback/{kiosk}, GET /ws, GET /healthz and
-// GET /metrics.
-func (s *Server) Handler() http.Handler { return s.mux }
+// GET /metrics. Paths are cleaned before routing ("//wxpay/notify/k1" is
+// served as "/wxpay/notify/k1"): the relay never answers WeChat with a
+// redirect, which WeChat would not follow.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // enter registers an HTTP handler that may touch the store; false once the
 // server is shutting down.
