@@ -29,6 +29,7 @@ const (
 	DefaultSendQueue       = 8
 	DefaultWindow          = 64
 	DefaultMaxQueue        = 100_000
+	DefaultMaxUnverified   = 1000
 	DefaultPingInterval    = 25 * time.Second
 	DefaultPongWait        = 60 * time.Second
 	DefaultWriteTimeout    = 10 * time.Second
@@ -73,6 +74,17 @@ type ServerConfig struct {
 	// default DefaultMaxQueue. Beyond it WeChat is answered FAIL and retries
 	// later (for up to 24 hours), so a flood cannot fill the disk.
 	MaxQueue int
+	// MaxUnverified caps the unacknowledged notifications stored per kiosk
+	// that the relay could not verify, because the kiosk is configured
+	// without the merchant key; default DefaultMaxUnverified. Anyone can
+	// post something shaped like a notification, so without this cap a
+	// forger could fill an offline kiosk's MaxQueue and have real
+	// notifications refused for a day. Beyond it WeChat is answered FAIL
+	// (503) and retries later, and the kiosk polls WeChat meanwhile, so a
+	// refusal delays a confirmation but loses none. Verified notifications
+	// (kiosks with Kiosk.Key) are only subject to MaxQueue. Set it to
+	// MaxQueue to treat both alike.
+	MaxUnverified int
 	// PingInterval is how often the relay pings each kiosk; default
 	// DefaultPingInterval.
 	PingInterval time.Duration
@@ -194,11 +206,12 @@ func (k *kiosk) ackTo(seq uint64) bool {
 
 // ingestOp is one notification waiting for the group commit.
 type ingestOp struct {
-	k      *kiosk
-	dedupe string
-	body   []byte
-	at     int64
-	done   chan ingestResult
+	k        *kiosk
+	dedupe   string
+	verified bool // the relay checked its signature with the merchant key
+	body     []byte
+	at       int64
+	done     chan ingestResult
 }
 
 // ingestResult is the commit's answer to an ingestOp.
@@ -219,6 +232,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	setDefault(&cfg.SendQueue, DefaultSendQueue)
 	setDefault(&cfg.Window, DefaultWindow)
 	setDefault(&cfg.MaxQueue, DefaultMaxQueue)
+	setDefault(&cfg.MaxUnverified, DefaultMaxUnverified)
 	setDefault(&cfg.PingInterval, DefaultPingInterval)
 	setDefault(&cfg.PongWait, DefaultPongWait)
 	setDefault(&cfg.WriteTimeout, DefaultWriteTimeout)
@@ -277,7 +291,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		_ = st.close()
 		return nil, err
 	}
-	var queued int64
+	var queued, unverified int64
 	for id, ks := range states {
 		k := s.kiosks[id]
 		if k == nil {
@@ -291,8 +305,12 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		k.last.Store(ks.last)
 		k.queued.Store(int64(ks.queued))
 		queued += int64(ks.queued)
+		if k.cfg.Key == "" {
+			unverified += int64(ks.queued)
+		}
 	}
 	s.m.queued.Store(queued)
+	s.m.unverified.Store(unverified)
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   512, // kiosks send small frames: acks, callback replies
@@ -542,8 +560,8 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 		}
 		for i, op := range batch {
 			queued := op.k.queued.Load() + added[op.k] - deleted[op.k]
-			seq, dup, err := ingest(tx, op.k.cfg.ID, op.dedupe, op.body, op.at, queued, int64(s.cfg.MaxQueue))
-			if err != nil && !errors.Is(err, errQueueFull) {
+			seq, dup, err := ingest(tx, op.k.cfg.ID, op.dedupe, op.body, op.at, queued, s.limit(op))
+			if err != nil && !errors.Is(err, errQueueFull) && !errors.Is(err, errUnverifiedFull) {
 				return fmt.Errorf("store for kiosk %s: %w", op.k.cfg.ID, err)
 			}
 			results[i] = ingestResult{seq: seq, dup: dup, err: err}
@@ -574,19 +592,26 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 		return
 	}
 	s.m.commits.Add(1)
-	var delta int64
+	var delta, unverified int64
 	for k, want := range acks {
 		k.savedAck = want
 	}
 	for k, n := range deleted {
 		k.queued.Add(-n)
 		delta -= n
+		if k.cfg.Key == "" {
+			unverified -= n
+		}
 	}
 	for k, n := range added {
 		k.queued.Add(n)
 		delta += n
+		if k.cfg.Key == "" {
+			unverified += n
+		}
 	}
 	s.m.queued.Add(delta)
+	s.m.unverified.Add(unverified)
 	woken := make(map[*kiosk]bool, len(added))
 	for i, op := range batch {
 		r := results[i]
@@ -605,6 +630,17 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 	for k := range woken {
 		k.wakeSession()
 	}
+}
+
+// limit is how many unacknowledged messages op's kiosk may have stored for
+// op to be stored too. A kiosk's messages are all verified (it has the
+// merchant key) or all unverified (it has none), so for an unverified
+// message the kiosk's whole queue counts against MaxUnverified.
+func (s *Server) limit(op *ingestOp) queueLimit {
+	if !op.verified && s.cfg.MaxUnverified < s.cfg.MaxQueue {
+		return queueLimit{max: int64(s.cfg.MaxUnverified), err: errUnverifiedFull}
+	}
+	return queueLimit{max: int64(s.cfg.MaxQueue), err: errQueueFull}
 }
 
 // rejection is why an inbound request was refused.
@@ -659,8 +695,8 @@ func checkMerchant(k *kiosk, appID, mchID string) *rejection {
 // signature is verified and duplicates are found by transaction_id; without
 // it the body is only checked for shape and its digest is the key, so an
 // unauthenticated sender can never shadow a real notification by reusing
-// its transaction_id.
-func checkNotification(k *kiosk, body []byte) (dedupe string, rej *rejection) {
+// its transaction_id. verified says which of the two happened.
+func checkNotification(k *kiosk, body []byte) (dedupe string, verified bool, rej *rejection) {
 	digest := func() string {
 		sum := sha256.Sum256(body)
 		return "b:" + hex.EncodeToString(sum[:])
@@ -668,32 +704,32 @@ func checkNotification(k *kiosk, body []byte) (dedupe string, rej *rejection) {
 	if k.cfg.Key != "" {
 		n, err := wxpay.ParseNotification(body, k.cfg.Key)
 		if err != nil {
-			return "", classify(err)
+			return "", false, classify(err)
 		}
 		if rej := checkMerchant(k, n.AppID, n.MchID); rej != nil {
-			return "", rej
+			return "", false, rej
 		}
 		if n.TransactionID != "" {
-			return "t:" + n.TransactionID, nil
+			return "t:" + n.TransactionID, true, nil
 		}
-		return digest(), nil
+		return digest(), true, nil
 	}
 	p, err := wxpay.ParseXML(body)
 	if err != nil {
-		return "", classify(err)
+		return "", false, classify(err)
 	}
 	for _, f := range []string{"return_code", "appid", "mch_id", "out_trade_no", "sign"} {
 		if p.Get(f) == "" {
-			return "", &rejection{reasonBadMessage, http.StatusBadRequest, fmt.Errorf("%s missing", f)}
+			return "", false, &rejection{reasonBadMessage, http.StatusBadRequest, fmt.Errorf("%s missing", f)}
 		}
 	}
 	if p.Get("return_code") != "SUCCESS" {
-		return "", &rejection{reasonBadMessage, http.StatusBadRequest, errors.New("return_code is not SUCCESS")}
+		return "", false, &rejection{reasonBadMessage, http.StatusBadRequest, errors.New("return_code is not SUCCESS")}
 	}
 	if rej := checkMerchant(k, p.Get("appid"), p.Get("mch_id")); rej != nil {
-		return "", rej
+		return "", false, rej
 	}
-	return digest(), nil
+	return digest(), false, nil
 }
 
 // reject answers a refused WeChat request with a FAIL body, counts and logs it.
@@ -739,17 +775,20 @@ func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, id, rej, nil)
 		return
 	}
-	dedupe, rej := checkNotification(k, body)
+	dedupe, verified, rej := checkNotification(k, body)
 	if rej != nil {
 		s.reject(w, r, id, rej, nil)
 		return
 	}
-	op := &ingestOp{k: k, dedupe: dedupe, body: body, at: s.cfg.Now().UnixNano(), done: make(chan ingestResult, 1)}
+	op := &ingestOp{k: k, dedupe: dedupe, verified: verified, body: body, at: s.cfg.Now().UnixNano(), done: make(chan ingestResult, 1)}
 	s.ingestCh <- op
 	res := <-op.done // the commit goroutine answers every op, even on failure
 	switch {
 	case errors.Is(res.err, errQueueFull):
 		s.reject(w, r, id, &rejection{reasonQueueFull, http.StatusServiceUnavailable, res.err}, nil)
+		return
+	case errors.Is(res.err, errUnverifiedFull):
+		s.reject(w, r, id, &rejection{reasonUnverifiedFull, http.StatusServiceUnavailable, res.err}, nil)
 		return
 	case res.err != nil:
 		s.reject(w, r, id, &rejection{reasonStorage, http.StatusInternalServerError, res.err}, nil)

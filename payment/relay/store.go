@@ -42,6 +42,18 @@ var (
 // unacknowledged messages: WeChat is answered FAIL and retries later.
 var errQueueFull = errors.New("relay: kiosk queue full")
 
+// errUnverifiedFull is returned when a message the relay could not verify
+// would take a kiosk's queue beyond ServerConfig.MaxUnverified: WeChat is
+// answered FAIL and retries later.
+var errUnverifiedFull = errors.New("relay: kiosk queue holds too many unverified messages")
+
+// queueLimit is how many unacknowledged messages a kiosk may have stored
+// before a new one is refused, and the error refusing it.
+type queueLimit struct {
+	max int64
+	err error
+}
+
 // store is the relay's durable queue: one bbolt file.
 type store struct {
 	db    *bolt.DB
@@ -190,15 +202,16 @@ func (st *store) readAfter(id string, after uint64, max int) ([]record, error) {
 
 // ingest runs inside the commit transaction: it stores body for the kiosk
 // unless dedupe was seen before. queued is the kiosk's queue length
-// including earlier messages of this transaction.
-func ingest(tx *bolt.Tx, id, dedupe string, body []byte, at int64, queued, maxQueue int64) (seq uint64, dup bool, err error) {
+// including earlier messages of this transaction; at lim.max or beyond the
+// message is refused with lim.err (a duplicate is still recognised).
+func ingest(tx *bolt.Tx, id, dedupe string, body []byte, at int64, queued int64, lim queueLimit) (seq uint64, dup bool, err error) {
 	seen := tx.Bucket(bucketSeen)
 	seenKey := append(prefix(id), dedupe...)
 	if seen.Get(seenKey) != nil {
 		return 0, true, nil
 	}
-	if queued >= maxQueue {
-		return 0, false, errQueueFull
+	if queued >= lim.max {
+		return 0, false, lim.err
 	}
 	seqs := tx.Bucket(bucketSeq)
 	seq = getSeq(seqs, []byte(id)) + 1
