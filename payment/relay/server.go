@@ -106,9 +106,17 @@ type ServerConfig struct {
 	// MaxBatch caps the notifications stored by one group commit; default
 	// DefaultMaxBatch.
 	MaxBatch int
-	// Now returns the current time, for stored timestamps, latency metrics
-	// and dedupe expiry; default time.Now.
+	// Now returns the current wall-clock time, for stored timestamps,
+	// delivery latency and dedupe expiry; default time.Now. Silence, pings
+	// and acknowledgement timeouts are measured on the monotonic clock
+	// instead, so a step of the wall clock (NTP, an operator) neither drops
+	// every kiosk nor hides a dead one.
 	Now func() time.Time
+
+	// monotonic returns the time elapsed since an arbitrary origin on the
+	// monotonic clock; default time.Since(start), whose readings carry
+	// Go's monotonic clock. Tests set it to move time without sleeping.
+	monotonic func() time.Duration
 }
 
 // Server is a relay: it takes WeChat's notifications and mode-1 callbacks
@@ -241,6 +249,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	setDefault(&cfg.MaxBatch, DefaultMaxBatch)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.monotonic == nil {
+		start := time.Now()
+		cfg.monotonic = func() time.Duration { return time.Since(start) }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -492,23 +504,29 @@ func (s *Server) tickLoop() {
 			return
 		case <-t.C:
 		}
-		now := time.Now()
-		for _, k := range s.kiosks {
-			ss := k.session()
-			if ss == nil {
-				continue
-			}
-			switch {
-			case now.Sub(time.Unix(0, ss.lastSeen.Load())) > s.cfg.PongWait:
-				ss.close(dropSilent)
-			case ss.ackOverdue():
-				ss.close(dropAck)
-			case now.Sub(ss.lastPing) >= s.cfg.PingInterval-s.tick/2:
-				select {
-				case pings <- ss:
-					ss.lastPing = now
-				default: // workers busy: ping on the next tick
-				}
+		s.sweep(s.cfg.monotonic(), pings)
+	}
+}
+
+// sweep is one round of tickLoop at monotonic time now: it drops silent
+// and stuck kiosks and queues due pings. Only tickLoop calls it (tests call
+// it instead, with a tick too long to fire).
+func (s *Server) sweep(now time.Duration, pings chan<- *session) {
+	for _, k := range s.kiosks {
+		ss := k.session()
+		if ss == nil {
+			continue
+		}
+		switch {
+		case now-time.Duration(ss.lastSeen.Load()) > s.cfg.PongWait:
+			ss.close(dropSilent)
+		case ss.ackOverdue(now):
+			ss.close(dropAck)
+		case now-ss.lastPing >= s.cfg.PingInterval-s.tick/2:
+			select {
+			case pings <- ss:
+				ss.lastPing = now
+			default: // workers busy: ping on the next tick
 			}
 		}
 	}

@@ -31,8 +31,10 @@ type session struct {
 	wake chan struct{} // new messages committed or acks made room
 	done chan struct{} // closed by close
 
-	lastSeen atomic.Int64 // Unix ns of the last frame or pong from the kiosk
-	lastPing time.Time    // Server.tickLoop only
+	// Times on the monotonic clock (ServerConfig.monotonic), never the
+	// wall clock: silence must survive a wall-clock step.
+	lastSeen atomic.Int64  // time.Duration of the last frame or pong from the kiosk
+	lastPing time.Duration // Server.tickLoop only
 
 	closeOnce sync.Once
 
@@ -41,7 +43,7 @@ type session struct {
 	calls        map[string]chan []byte // pending callbacks by id
 	inflight     []inflightMsg          // sent, not yet acknowledged, in order
 	lastSent     uint64                 // highest seq written (or skipped)
-	lastProgress time.Time              // last ack, or first send into an empty window
+	lastProgress time.Duration          // last ack, or first send into an empty window (monotonic)
 
 	sent uint64 // writer's cursor: highest seq handled; writer only after start
 }
@@ -65,10 +67,15 @@ func newSession(s *Server, k *kiosk, conn *websocket.Conn, remote string) *sessi
 		done:     make(chan struct{}),
 		lastSent: start,
 		sent:     start,
-		lastPing: time.Now(),
+		lastPing: s.cfg.monotonic(),
 	}
-	ss.lastSeen.Store(time.Now().UnixNano())
+	ss.seen()
 	return ss
+}
+
+// seen records that the kiosk just sent something (a frame or a pong).
+func (ss *session) seen() {
+	ss.lastSeen.Store(int64(ss.srv.cfg.monotonic()))
 }
 
 // poke wakes the writer without blocking.
@@ -187,7 +194,7 @@ func (ss *session) readLoop() {
 	defer ss.srv.sessions.Done()
 	ss.conn.SetReadLimit(ss.readLimit())
 	ss.conn.SetPongHandler(func(string) error {
-		ss.lastSeen.Store(time.Now().UnixNano())
+		ss.seen()
 		return nil
 	})
 	for {
@@ -211,7 +218,7 @@ func (ss *session) handle(r io.Reader) bool {
 		ss.close(dropPeer)
 		return false
 	}
-	ss.lastSeen.Store(time.Now().UnixNano())
+	ss.seen()
 	f, err := decodeFrame(data)
 	if err != nil {
 		ss.srv.log.Warn("kiosk sent a malformed frame", "kiosk", ss.k.cfg.ID, "err", err)
@@ -248,7 +255,7 @@ func (ss *session) onAck(f *frame) error {
 	if f.Epoch != ss.srv.st.epoch {
 		return nil // an ack from another store's numbering means nothing here
 	}
-	now := ss.srv.cfg.Now()
+	now, mono := ss.srv.cfg.Now(), ss.srv.cfg.monotonic()
 	ss.mu.Lock()
 	if f.Seq > ss.lastSent {
 		last := ss.lastSent
@@ -262,7 +269,7 @@ func (ss *session) onAck(f *frame) error {
 	}
 	ss.inflight = ss.inflight[n:]
 	if n > 0 {
-		ss.lastProgress = now
+		ss.lastProgress = mono
 	}
 	ss.mu.Unlock()
 	ss.srv.m.delivered.Add(uint64(n))
@@ -335,11 +342,12 @@ func (ss *session) write(b []byte) bool {
 	return true
 }
 
-// ackOverdue reports whether in-flight messages have waited too long.
-func (ss *session) ackOverdue() bool {
+// ackOverdue reports whether in-flight messages have waited too long at
+// monotonic time now.
+func (ss *session) ackOverdue(now time.Duration) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	return len(ss.inflight) > 0 && ss.srv.cfg.Now().Sub(ss.lastProgress) > ss.srv.cfg.AckTimeout
+	return len(ss.inflight) > 0 && now-ss.lastProgress > ss.srv.cfg.AckTimeout
 }
 
 // pump writes stored notifications after the cursor while the window has
@@ -375,7 +383,7 @@ func (ss *session) pump() bool {
 		for _, rec := range recs {
 			ss.mu.Lock()
 			if len(ss.inflight) == 0 {
-				ss.lastProgress = cfg.Now()
+				ss.lastProgress = cfg.monotonic()
 			}
 			ss.inflight = append(ss.inflight, inflightMsg{seq: rec.seq, at: rec.at})
 			ss.lastSent = rec.seq
