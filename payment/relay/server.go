@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	bolt "go.etcd.io/bbolt"
 
 	"saoma/payment/wxpay"
 )
@@ -125,7 +124,8 @@ type ServerConfig struct {
 type Server struct {
 	cfg      ServerConfig
 	log      *slog.Logger
-	st       *store
+	q        queue
+	epoch    string // q.epoch(), fixed while the store is open
 	kiosks   map[string]*kiosk
 	byHash   map[[sha256.Size]byte]*kiosk
 	m        *metrics
@@ -297,7 +297,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.st = st
+	s.q, s.epoch = st, st.epoch()
 	states, err := st.states()
 	if err != nil {
 		_ = st.close()
@@ -341,7 +341,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.handler = cleanPaths(s.mux)
 	go s.commitLoop()
 	go s.tickLoop()
-	s.log.Info("relay store open", "dir", cfg.DataDir, "epoch", st.epoch, "kiosks", len(s.kiosks), "queued", queued)
+	s.log.Info("relay store open", "dir", cfg.DataDir, "epoch", s.epoch, "kiosks", len(s.kiosks), "queued", queued)
 	return s, nil
 }
 
@@ -355,7 +355,7 @@ func setDefault[T int | int64 | time.Duration](v *T, def T) {
 // Epoch returns the identifier of the relay's store. It changes only when
 // the store is recreated (its data lost), which tells kiosks that
 // sequence numbers restarted.
-func (s *Server) Epoch() string { return s.st.epoch }
+func (s *Server) Epoch() string { return s.epoch }
 
 // Handler returns the relay's HTTP handler: POST /wxpay/notify/{kiosk},
 // POST /wxpay/native-callback/{kiosk}, GET /ws, GET /healthz and
@@ -406,7 +406,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-s.tickDone
 		close(s.stopCommit)
 		<-s.commitDone
-		if err := s.st.close(); err != nil {
+		if err := s.q.close(); err != nil {
 			errs = append(errs, fmt.Errorf("relay: close store: %w", err))
 		}
 		s.log.Info("relay stopped")
@@ -564,41 +564,23 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 		return
 	}
 
-	results := make([]ingestResult, len(batch))
-	added := make(map[*kiosk]int64)
-	deleted := make(map[*kiosk]int64)
+	gc := &groupCommit{acks: make(map[string]uint64, len(acks)), msgs: make([]pendingMsg, len(batch)), expireSeen: pruneSeen}
+	for k, want := range acks {
+		gc.acks[k.cfg.ID] = want
+	}
+	for i, op := range batch {
+		gc.msgs[i] = pendingMsg{kiosk: op.k.cfg.ID, dedupe: op.dedupe, body: op.body, at: op.at, queued: op.k.queued.Load(), limit: s.limit(op)}
+	}
+	if pruneSeen {
+		gc.seenCutoff = s.cfg.Now().Add(-s.cfg.DedupeTTL).UnixNano()
+	}
 	start := time.Now()
-	err := s.st.db.Update(func(tx *bolt.Tx) error {
-		for k, want := range acks {
-			n, err := pruneAcked(tx, k.cfg.ID, want)
-			if err != nil {
-				return fmt.Errorf("prune kiosk %s: %w", k.cfg.ID, err)
-			}
-			deleted[k] = int64(n)
-		}
-		for i, op := range batch {
-			queued := op.k.queued.Load() + added[op.k] - deleted[op.k]
-			seq, dup, err := ingest(tx, op.k.cfg.ID, op.dedupe, op.body, op.at, queued, s.limit(op))
-			if err != nil && !errors.Is(err, errQueueFull) && !errors.Is(err, errUnverifiedFull) {
-				return fmt.Errorf("store for kiosk %s: %w", op.k.cfg.ID, err)
-			}
-			results[i] = ingestResult{seq: seq, dup: dup, err: err}
-			if err == nil && !dup {
-				added[op.k]++
-			}
-		}
-		if pruneSeen {
-			if _, err := expireSeen(tx, s.cfg.Now().Add(-s.cfg.DedupeTTL).UnixNano()); err != nil {
-				return fmt.Errorf("expire dedupe keys: %w", err)
-			}
-		}
-		return nil
-	})
+	err := s.q.commit(gc)
 	s.m.commit.observe(time.Since(start))
 	if err != nil {
 		s.log.Error("relay store commit failed", "err", err, "notifications", len(batch))
 		for _, op := range batch {
-			op.done <- ingestResult{err: fmt.Errorf("relay: commit: %w", err)}
+			op.done <- ingestResult{err: err}
 		}
 		if len(acks) > 0 {
 			s.ackMu.Lock()
@@ -610,6 +592,17 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 		return
 	}
 	s.m.commits.Add(1)
+	results := gc.results
+	added := make(map[*kiosk]int64)
+	for i, r := range results {
+		if r.err == nil && !r.dup {
+			added[batch[i].k]++
+		}
+	}
+	deleted := make(map[*kiosk]int64, len(gc.deleted))
+	for id, n := range gc.deleted {
+		deleted[s.kiosks[id]] = n
+	}
 	var delta, unverified int64
 	for k, want := range acks {
 		k.savedAck = want
@@ -908,7 +901,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.leave()
-	if err := s.st.db.View(func(tx *bolt.Tx) error { return nil }); err != nil {
+	if err := s.q.check(); err != nil {
 		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
 		return
 	}
@@ -978,7 +971,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	}
 	// Resume: the kiosk's own record of its last commit counts when it
 	// refers to this store (same epoch) and to messages that exist.
-	if epoch == s.st.epoch && lastSeq > 0 {
+	if epoch == s.epoch && lastSeq > 0 {
 		if lastSeq <= k.last.Load() {
 			if k.ackTo(lastSeq) {
 				s.markAck(k)
@@ -987,7 +980,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("kiosk is ahead of the relay's store (restored from a backup?); resuming from the relay's record",
 				"kiosk", k.cfg.ID, "kiosk_last_seq", lastSeq, "relay_last_seq", k.last.Load())
 		}
-	} else if epoch != "" && epoch != s.st.epoch {
+	} else if epoch != "" && epoch != s.epoch {
 		s.log.Info("kiosk knew another relay epoch; delivering everything unacknowledged", "kiosk", k.cfg.ID, "kiosk_epoch", clip(epoch))
 	}
 	ss := newSession(s, k, conn, r.RemoteAddr)

@@ -252,7 +252,7 @@ func (ss *session) handle(r io.Reader) bool {
 
 // onAck applies a cumulative acknowledgement.
 func (ss *session) onAck(f *frame) error {
-	if f.Epoch != ss.srv.st.epoch {
+	if f.Epoch != ss.srv.epoch {
 		return nil // an ack from another store's numbering means nothing here
 	}
 	now, mono := ss.srv.cfg.Now(), ss.srv.cfg.monotonic()
@@ -324,7 +324,7 @@ func (ss *session) ping() {
 func (ss *session) welcome() []byte {
 	cfg := &ss.srv.cfg
 	f := frame{
-		Type: typeWelcome, V: ProtocolVersion, Kiosk: ss.k.cfg.ID, Epoch: ss.srv.st.epoch,
+		Type: typeWelcome, V: ProtocolVersion, Kiosk: ss.k.cfg.ID, Epoch: ss.srv.epoch,
 		ResumeAfter: ss.sent, PingMS: cfg.PingInterval.Milliseconds(), Window: cfg.Window,
 	}
 	return f.encode()
@@ -371,7 +371,7 @@ func (ss *session) pump() bool {
 			ss.lastSent = max(ss.lastSent, a)
 			ss.mu.Unlock()
 		}
-		recs, err := ss.srv.st.readAfter(ss.k.cfg.ID, ss.sent, room)
+		recs, err := ss.srv.q.readAfter(ss.k.cfg.ID, ss.sent, room)
 		if err != nil {
 			ss.srv.log.Error("reading kiosk queue failed", "kiosk", ss.k.cfg.ID, "err", err)
 			ss.close(dropStorage)
@@ -389,7 +389,7 @@ func (ss *session) pump() bool {
 			ss.lastSent = rec.seq
 			ss.mu.Unlock()
 			ss.sent = rec.seq
-			f := frame{Type: typeNotify, Seq: rec.seq, Epoch: ss.srv.st.epoch, At: rec.at / int64(time.Millisecond), Body: string(rec.body)}
+			f := frame{Type: typeNotify, Seq: rec.seq, Epoch: ss.srv.epoch, At: rec.at / int64(time.Millisecond), Body: string(rec.body)}
 			if !ss.write(f.encode()) {
 				return false
 			}
