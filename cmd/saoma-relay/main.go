@@ -63,6 +63,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
 		hashToken = fs.Bool("hash-token", false, "read a kiosk token from stdin, print its token_hash and exit")
 		cbTimeout = fs.Duration("callback-timeout", relay.DefaultCallbackTimeout, "how long a mode-1 callback waits for the kiosk")
+		maxUnver  = fs.Int("max-unverified", relay.DefaultMaxUnverified, "unacknowledged notifications stored per kiosk without a merchant key (forgeries cannot be told apart); beyond it WeChat gets FAIL and retries")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -88,6 +89,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("-data and -kiosks are required")
 	}
+	if *maxUnver < 1 {
+		return errors.New("-max-unverified must be at least 1")
+	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return errors.New("-tls-cert and -tls-key go together")
 	}
@@ -102,6 +106,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		Kiosks:          ks,
 		Logger:          log,
 		CallbackTimeout: *cbTimeout,
+		MaxUnverified:   *maxUnver,
 	})
 	if err != nil {
 		return err

@@ -278,6 +278,7 @@ func TestFlags(t *testing.T) {
 		{"hash-token prints the kiosks-file value", []string{"-hash-token"}, "demo-token-k1\n", relay.HashToken("demo-token-k1"), false},
 		{"hash-token needs a token", []string{"-hash-token"}, "", "no token", true},
 		{"data and kiosks are required", []string{"-listen", "127.0.0.1:0"}, "", "required", true},
+		{"the unverified cap must be positive", []string{"-data", "x", "-kiosks", "y", "-max-unverified", "0"}, "", "at least 1", true},
 		{"TLS needs both files", []string{"-data", "x", "-kiosks", "y", "-tls-cert", "c.pem"}, "", "go together", true},
 		{"a bad kiosks file is reported", []string{"-data", t.TempDir(), "-kiosks", filepath.Join(t.TempDir(), "missing.toml")}, "", "kiosks file", true},
 	}

@@ -24,7 +24,11 @@
 //     the connection is bound to that kiosk.
 //   - The relay is not trusted with money: bodies travel byte for byte, the
 //     kiosk verifies every signature itself. When the relay holds the
-//     merchant key it verifies too, so forgeries never reach the queue.
+//     merchant key it verifies too, so forgeries never reach the queue;
+//     without it a kiosk holds at most MaxUnverified unacknowledged
+//     messages, so forgeries cannot fill its queue.
+//   - WeChat is never redirected: unclean paths ("//wxpay/notify/k1") are
+//     served on their cleaned path.
 //   - Every input is bounded: body size, DOCTYPE/ENTITY refused, frame
 //     size, per-connection send queue and in-flight window, ping/pong and
 //     write deadlines. A slow kiosk is disconnected, never waited on.

@@ -32,7 +32,8 @@ func FuzzDecodeFrame(f *testing.F) {
 
 // FuzzCheckNotification feeds arbitrary bodies to the notify validation of
 // a kiosk with and without the merchant key: no panic, and with the key
-// nothing unsigned is ever accepted.
+// nothing unsigned is ever accepted; only a checked signature counts as
+// verified.
 func FuzzCheckNotification(f *testing.F) {
 	f.Add(notification(wxsim.DemoKey, "K1-1", "4200000001202601010000000001"))
 	f.Add([]byte(`<xml><return_code>SUCCESS</return_code></xml>`))
@@ -40,10 +41,12 @@ func FuzzCheckNotification(f *testing.F) {
 	withKey := &kiosk{cfg: testKiosks()[0]}
 	withoutKey := &kiosk{cfg: testKiosks()[1]}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		_, _ = checkNotification(withoutKey, body)
-		dedupe, rej := checkNotification(withKey, body)
-		if rej == nil && dedupe == "" {
-			t.Fatal("accepted without a dedupe key")
+		if _, verified, rej := checkNotification(withoutKey, body); rej == nil && verified {
+			t.Fatal("a notification counted as verified without the merchant key")
+		}
+		dedupe, verified, rej := checkNotification(withKey, body)
+		if rej == nil && (dedupe == "" || !verified) {
+			t.Fatalf("accepted with dedupe key %q, verified %v", dedupe, verified)
 		}
 	})
 }

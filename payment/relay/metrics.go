@@ -19,18 +19,21 @@ const (
 	reasonBadMessage    = "bad_message"
 	reasonWrongMerchant = "wrong_merchant"
 	reasonQueueFull     = "queue_full"
-	reasonStorage       = "storage"
-	reasonShutdown      = "shutting_down"
-	reasonNoToken       = "missing_token"
-	reasonBadToken      = "bad_token"
-	reasonWrongKiosk    = "wrong_kiosk"
-	reasonBadRequest    = "bad_request"
+	// reasonUnverifiedFull: a notification the relay could not verify was
+	// refused because its kiosk already holds MaxUnverified of them.
+	reasonUnverifiedFull = "unverified_full"
+	reasonStorage        = "storage"
+	reasonShutdown       = "shutting_down"
+	reasonNoToken        = "missing_token"
+	reasonBadToken       = "bad_token"
+	reasonWrongKiosk     = "wrong_kiosk"
+	reasonBadRequest     = "bad_request"
 )
 
 // rejectReasons lists every reason, so each series exists from the start.
 var rejectReasons = []string{
 	reasonUnknownKiosk, reasonTooLarge, reasonDoctype, reasonMalformed,
-	reasonSignature, reasonBadMessage, reasonWrongMerchant, reasonQueueFull,
+	reasonSignature, reasonBadMessage, reasonWrongMerchant, reasonQueueFull, reasonUnverifiedFull,
 	reasonStorage, reasonShutdown, reasonNoToken, reasonBadToken,
 	reasonWrongKiosk, reasonBadRequest,
 }
@@ -124,6 +127,7 @@ func (h *histogram) write(w io.Writer, name, help string) {
 type metrics struct {
 	connected   atomic.Int64
 	queued      atomic.Int64
+	unverified  atomic.Int64 // queued for kiosks without the merchant key
 	accepted    atomic.Uint64
 	duplicates  atomic.Uint64
 	sent        atomic.Uint64
@@ -164,6 +168,7 @@ func (m *metrics) write(w io.Writer, configured int) {
 	gauge("saoma_relay_kiosks_configured", "Kiosks in the kiosks file.", int64(configured))
 	gauge("saoma_relay_kiosks_connected", "Kiosks with an open websocket.", m.connected.Load())
 	gauge("saoma_relay_messages_queued", "Stored notifications not yet acknowledged by their kiosk.", m.queued.Load())
+	gauge("saoma_relay_messages_queued_unverified", "Of those, notifications the relay could not verify (kiosks without the merchant key).", m.unverified.Load())
 	counter("saoma_relay_notifications_accepted_total", "Notifications stored and answered SUCCESS.", m.accepted.Load())
 	counter("saoma_relay_notifications_duplicate_total", "Notifications already stored (same transaction), answered SUCCESS again.", m.duplicates.Load())
 	counter("saoma_relay_messages_sent_total", "Notification frames written to kiosks, redeliveries included.", m.sent.Load())

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	bolt "go.etcd.io/bbolt"
 
 	"saoma/payment/wxpay"
 )
@@ -29,6 +28,7 @@ const (
 	DefaultSendQueue       = 8
 	DefaultWindow          = 64
 	DefaultMaxQueue        = 100_000
+	DefaultMaxUnverified   = 1000
 	DefaultPingInterval    = 25 * time.Second
 	DefaultPongWait        = 60 * time.Second
 	DefaultWriteTimeout    = 10 * time.Second
@@ -73,6 +73,17 @@ type ServerConfig struct {
 	// default DefaultMaxQueue. Beyond it WeChat is answered FAIL and retries
 	// later (for up to 24 hours), so a flood cannot fill the disk.
 	MaxQueue int
+	// MaxUnverified caps the unacknowledged notifications stored per kiosk
+	// that the relay could not verify, because the kiosk is configured
+	// without the merchant key; default DefaultMaxUnverified. Anyone can
+	// post something shaped like a notification, so without this cap a
+	// forger could fill an offline kiosk's MaxQueue and have real
+	// notifications refused for a day. Beyond it WeChat is answered FAIL
+	// (503) and retries later, and the kiosk polls WeChat meanwhile, so a
+	// refusal delays a confirmation but loses none. Verified notifications
+	// (kiosks with Kiosk.Key) are only subject to MaxQueue. Set it to
+	// MaxQueue to treat both alike.
+	MaxUnverified int
 	// PingInterval is how often the relay pings each kiosk; default
 	// DefaultPingInterval.
 	PingInterval time.Duration
@@ -94,9 +105,17 @@ type ServerConfig struct {
 	// MaxBatch caps the notifications stored by one group commit; default
 	// DefaultMaxBatch.
 	MaxBatch int
-	// Now returns the current time, for stored timestamps, latency metrics
-	// and dedupe expiry; default time.Now.
+	// Now returns the current wall-clock time, for stored timestamps,
+	// delivery latency and dedupe expiry; default time.Now. Silence, pings
+	// and acknowledgement timeouts are measured on the monotonic clock
+	// instead, so a step of the wall clock (NTP, an operator) neither drops
+	// every kiosk nor hides a dead one.
 	Now func() time.Time
+
+	// monotonic returns the time elapsed since an arbitrary origin on the
+	// monotonic clock; default time.Since(start), whose readings carry
+	// Go's monotonic clock. Tests set it to move time without sleeping.
+	monotonic func() time.Duration
 }
 
 // Server is a relay: it takes WeChat's notifications and mode-1 callbacks
@@ -105,12 +124,14 @@ type ServerConfig struct {
 type Server struct {
 	cfg      ServerConfig
 	log      *slog.Logger
-	st       *store
+	q        queue
+	epoch    string // q.epoch(), fixed while the store is open
 	kiosks   map[string]*kiosk
 	byHash   map[[sha256.Size]byte]*kiosk
 	m        *metrics
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
+	handler  http.Handler  // mux behind cleanPaths
 	tick     time.Duration // how often tickLoop checks the connections
 
 	ingestCh   chan *ingestOp
@@ -193,11 +214,12 @@ func (k *kiosk) ackTo(seq uint64) bool {
 
 // ingestOp is one notification waiting for the group commit.
 type ingestOp struct {
-	k      *kiosk
-	dedupe string
-	body   []byte
-	at     int64
-	done   chan ingestResult
+	k        *kiosk
+	dedupe   string
+	verified bool // the relay checked its signature with the merchant key
+	body     []byte
+	at       int64
+	done     chan ingestResult
 }
 
 // ingestResult is the commit's answer to an ingestOp.
@@ -218,6 +240,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	setDefault(&cfg.SendQueue, DefaultSendQueue)
 	setDefault(&cfg.Window, DefaultWindow)
 	setDefault(&cfg.MaxQueue, DefaultMaxQueue)
+	setDefault(&cfg.MaxUnverified, DefaultMaxUnverified)
 	setDefault(&cfg.PingInterval, DefaultPingInterval)
 	setDefault(&cfg.PongWait, DefaultPongWait)
 	setDefault(&cfg.WriteTimeout, DefaultWriteTimeout)
@@ -226,6 +249,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	setDefault(&cfg.MaxBatch, DefaultMaxBatch)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.monotonic == nil {
+		start := time.Now()
+		cfg.monotonic = func() time.Duration { return time.Since(start) }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -270,13 +297,13 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.st = st
+	s.q, s.epoch = st, st.epoch()
 	states, err := st.states()
 	if err != nil {
 		_ = st.close()
 		return nil, err
 	}
-	var queued int64
+	var queued, unverified int64
 	for id, ks := range states {
 		k := s.kiosks[id]
 		if k == nil {
@@ -290,8 +317,12 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		k.last.Store(ks.last)
 		k.queued.Store(int64(ks.queued))
 		queued += int64(ks.queued)
+		if k.cfg.Key == "" {
+			unverified += int64(ks.queued)
+		}
 	}
 	s.m.queued.Store(queued)
+	s.m.unverified.Store(unverified)
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   512, // kiosks send small frames: acks, callback replies
@@ -302,14 +333,15 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" },
 	}
 	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("POST /wxpay/notify/{kiosk}", s.handleNotify)
-	s.mux.HandleFunc("POST /wxpay/native-callback/{kiosk}", s.handleCallback)
+	s.mux.HandleFunc("POST "+notifyPath+"{kiosk}", s.handleNotify)
+	s.mux.HandleFunc("POST "+callbackPath+"{kiosk}", s.handleCallback)
 	s.mux.HandleFunc("GET /ws", s.handleWS)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)
+	s.handler = cleanPaths(s.mux)
 	go s.commitLoop()
 	go s.tickLoop()
-	s.log.Info("relay store open", "dir", cfg.DataDir, "epoch", st.epoch, "kiosks", len(s.kiosks), "queued", queued)
+	s.log.Info("relay store open", "dir", cfg.DataDir, "epoch", s.epoch, "kiosks", len(s.kiosks), "queued", queued)
 	return s, nil
 }
 
@@ -323,12 +355,14 @@ func setDefault[T int | int64 | time.Duration](v *T, def T) {
 // Epoch returns the identifier of the relay's store. It changes only when
 // the store is recreated (its data lost), which tells kiosks that
 // sequence numbers restarted.
-func (s *Server) Epoch() string { return s.st.epoch }
+func (s *Server) Epoch() string { return s.epoch }
 
 // Handler returns the relay's HTTP handler: POST /wxpay/notify/{kiosk},
 // POST /wxpay/native-callback/{kiosk}, GET /ws, GET /healthz and
-// GET /metrics.
-func (s *Server) Handler() http.Handler { return s.mux }
+// GET /metrics. Paths are cleaned before routing ("//wxpay/notify/k1" is
+// served as "/wxpay/notify/k1"): the relay never answers WeChat with a
+// redirect, which WeChat would not follow.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // enter registers an HTTP handler that may touch the store; false once the
 // server is shutting down.
@@ -372,7 +406,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-s.tickDone
 		close(s.stopCommit)
 		<-s.commitDone
-		if err := s.st.close(); err != nil {
+		if err := s.q.close(); err != nil {
 			errs = append(errs, fmt.Errorf("relay: close store: %w", err))
 		}
 		s.log.Info("relay stopped")
@@ -470,23 +504,29 @@ func (s *Server) tickLoop() {
 			return
 		case <-t.C:
 		}
-		now := time.Now()
-		for _, k := range s.kiosks {
-			ss := k.session()
-			if ss == nil {
-				continue
-			}
-			switch {
-			case now.Sub(time.Unix(0, ss.lastSeen.Load())) > s.cfg.PongWait:
-				ss.close(dropSilent)
-			case ss.ackOverdue():
-				ss.close(dropAck)
-			case now.Sub(ss.lastPing) >= s.cfg.PingInterval-s.tick/2:
-				select {
-				case pings <- ss:
-					ss.lastPing = now
-				default: // workers busy: ping on the next tick
-				}
+		s.sweep(s.cfg.monotonic(), pings)
+	}
+}
+
+// sweep is one round of tickLoop at monotonic time now: it drops silent
+// and stuck kiosks and queues due pings. Only tickLoop calls it (tests call
+// it instead, with a tick too long to fire).
+func (s *Server) sweep(now time.Duration, pings chan<- *session) {
+	for _, k := range s.kiosks {
+		ss := k.session()
+		if ss == nil {
+			continue
+		}
+		switch {
+		case now-time.Duration(ss.lastSeen.Load()) > s.cfg.PongWait:
+			ss.close(dropSilent)
+		case ss.ackOverdue(now):
+			ss.close(dropAck)
+		case now-ss.lastPing >= s.cfg.PingInterval-s.tick/2:
+			select {
+			case pings <- ss:
+				ss.lastPing = now
+			default: // workers busy: ping on the next tick
 			}
 		}
 	}
@@ -524,41 +564,23 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 		return
 	}
 
-	results := make([]ingestResult, len(batch))
-	added := make(map[*kiosk]int64)
-	deleted := make(map[*kiosk]int64)
+	gc := &groupCommit{acks: make(map[string]uint64, len(acks)), msgs: make([]pendingMsg, len(batch)), expireSeen: pruneSeen}
+	for k, want := range acks {
+		gc.acks[k.cfg.ID] = want
+	}
+	for i, op := range batch {
+		gc.msgs[i] = pendingMsg{kiosk: op.k.cfg.ID, dedupe: op.dedupe, body: op.body, at: op.at, queued: op.k.queued.Load(), limit: s.limit(op)}
+	}
+	if pruneSeen {
+		gc.seenCutoff = s.cfg.Now().Add(-s.cfg.DedupeTTL).UnixNano()
+	}
 	start := time.Now()
-	err := s.st.db.Update(func(tx *bolt.Tx) error {
-		for k, want := range acks {
-			n, err := pruneAcked(tx, k.cfg.ID, want)
-			if err != nil {
-				return fmt.Errorf("prune kiosk %s: %w", k.cfg.ID, err)
-			}
-			deleted[k] = int64(n)
-		}
-		for i, op := range batch {
-			queued := op.k.queued.Load() + added[op.k] - deleted[op.k]
-			seq, dup, err := ingest(tx, op.k.cfg.ID, op.dedupe, op.body, op.at, queued, int64(s.cfg.MaxQueue))
-			if err != nil && !errors.Is(err, errQueueFull) {
-				return fmt.Errorf("store for kiosk %s: %w", op.k.cfg.ID, err)
-			}
-			results[i] = ingestResult{seq: seq, dup: dup, err: err}
-			if err == nil && !dup {
-				added[op.k]++
-			}
-		}
-		if pruneSeen {
-			if _, err := expireSeen(tx, s.cfg.Now().Add(-s.cfg.DedupeTTL).UnixNano()); err != nil {
-				return fmt.Errorf("expire dedupe keys: %w", err)
-			}
-		}
-		return nil
-	})
+	err := s.q.commit(gc)
 	s.m.commit.observe(time.Since(start))
 	if err != nil {
 		s.log.Error("relay store commit failed", "err", err, "notifications", len(batch))
 		for _, op := range batch {
-			op.done <- ingestResult{err: fmt.Errorf("relay: commit: %w", err)}
+			op.done <- ingestResult{err: err}
 		}
 		if len(acks) > 0 {
 			s.ackMu.Lock()
@@ -570,19 +592,37 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 		return
 	}
 	s.m.commits.Add(1)
-	var delta int64
+	results := gc.results
+	added := make(map[*kiosk]int64)
+	for i, r := range results {
+		if r.err == nil && !r.dup {
+			added[batch[i].k]++
+		}
+	}
+	deleted := make(map[*kiosk]int64, len(gc.deleted))
+	for id, n := range gc.deleted {
+		deleted[s.kiosks[id]] = n
+	}
+	var delta, unverified int64
 	for k, want := range acks {
 		k.savedAck = want
 	}
 	for k, n := range deleted {
 		k.queued.Add(-n)
 		delta -= n
+		if k.cfg.Key == "" {
+			unverified -= n
+		}
 	}
 	for k, n := range added {
 		k.queued.Add(n)
 		delta += n
+		if k.cfg.Key == "" {
+			unverified += n
+		}
 	}
 	s.m.queued.Add(delta)
+	s.m.unverified.Add(unverified)
 	woken := make(map[*kiosk]bool, len(added))
 	for i, op := range batch {
 		r := results[i]
@@ -601,6 +641,17 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 	for k := range woken {
 		k.wakeSession()
 	}
+}
+
+// limit is how many unacknowledged messages op's kiosk may have stored for
+// op to be stored too. A kiosk's messages are all verified (it has the
+// merchant key) or all unverified (it has none), so for an unverified
+// message the kiosk's whole queue counts against MaxUnverified.
+func (s *Server) limit(op *ingestOp) queueLimit {
+	if !op.verified && s.cfg.MaxUnverified < s.cfg.MaxQueue {
+		return queueLimit{max: int64(s.cfg.MaxUnverified), err: errUnverifiedFull}
+	}
+	return queueLimit{max: int64(s.cfg.MaxQueue), err: errQueueFull}
 }
 
 // rejection is why an inbound request was refused.
@@ -655,8 +706,8 @@ func checkMerchant(k *kiosk, appID, mchID string) *rejection {
 // signature is verified and duplicates are found by transaction_id; without
 // it the body is only checked for shape and its digest is the key, so an
 // unauthenticated sender can never shadow a real notification by reusing
-// its transaction_id.
-func checkNotification(k *kiosk, body []byte) (dedupe string, rej *rejection) {
+// its transaction_id. verified says which of the two happened.
+func checkNotification(k *kiosk, body []byte) (dedupe string, verified bool, rej *rejection) {
 	digest := func() string {
 		sum := sha256.Sum256(body)
 		return "b:" + hex.EncodeToString(sum[:])
@@ -664,32 +715,32 @@ func checkNotification(k *kiosk, body []byte) (dedupe string, rej *rejection) {
 	if k.cfg.Key != "" {
 		n, err := wxpay.ParseNotification(body, k.cfg.Key)
 		if err != nil {
-			return "", classify(err)
+			return "", false, classify(err)
 		}
 		if rej := checkMerchant(k, n.AppID, n.MchID); rej != nil {
-			return "", rej
+			return "", false, rej
 		}
 		if n.TransactionID != "" {
-			return "t:" + n.TransactionID, nil
+			return "t:" + n.TransactionID, true, nil
 		}
-		return digest(), nil
+		return digest(), true, nil
 	}
 	p, err := wxpay.ParseXML(body)
 	if err != nil {
-		return "", classify(err)
+		return "", false, classify(err)
 	}
 	for _, f := range []string{"return_code", "appid", "mch_id", "out_trade_no", "sign"} {
 		if p.Get(f) == "" {
-			return "", &rejection{reasonBadMessage, http.StatusBadRequest, fmt.Errorf("%s missing", f)}
+			return "", false, &rejection{reasonBadMessage, http.StatusBadRequest, fmt.Errorf("%s missing", f)}
 		}
 	}
 	if p.Get("return_code") != "SUCCESS" {
-		return "", &rejection{reasonBadMessage, http.StatusBadRequest, errors.New("return_code is not SUCCESS")}
+		return "", false, &rejection{reasonBadMessage, http.StatusBadRequest, errors.New("return_code is not SUCCESS")}
 	}
 	if rej := checkMerchant(k, p.Get("appid"), p.Get("mch_id")); rej != nil {
-		return "", rej
+		return "", false, rej
 	}
-	return digest(), nil
+	return digest(), false, nil
 }
 
 // reject answers a refused WeChat request with a FAIL body, counts and logs it.
@@ -735,17 +786,20 @@ func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, id, rej, nil)
 		return
 	}
-	dedupe, rej := checkNotification(k, body)
+	dedupe, verified, rej := checkNotification(k, body)
 	if rej != nil {
 		s.reject(w, r, id, rej, nil)
 		return
 	}
-	op := &ingestOp{k: k, dedupe: dedupe, body: body, at: s.cfg.Now().UnixNano(), done: make(chan ingestResult, 1)}
+	op := &ingestOp{k: k, dedupe: dedupe, verified: verified, body: body, at: s.cfg.Now().UnixNano(), done: make(chan ingestResult, 1)}
 	s.ingestCh <- op
 	res := <-op.done // the commit goroutine answers every op, even on failure
 	switch {
 	case errors.Is(res.err, errQueueFull):
 		s.reject(w, r, id, &rejection{reasonQueueFull, http.StatusServiceUnavailable, res.err}, nil)
+		return
+	case errors.Is(res.err, errUnverifiedFull):
+		s.reject(w, r, id, &rejection{reasonUnverifiedFull, http.StatusServiceUnavailable, res.err}, nil)
 		return
 	case res.err != nil:
 		s.reject(w, r, id, &rejection{reasonStorage, http.StatusInternalServerError, res.err}, nil)
@@ -847,7 +901,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.leave()
-	if err := s.st.db.View(func(tx *bolt.Tx) error { return nil }); err != nil {
+	if err := s.q.check(); err != nil {
 		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
 		return
 	}
@@ -917,7 +971,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	}
 	// Resume: the kiosk's own record of its last commit counts when it
 	// refers to this store (same epoch) and to messages that exist.
-	if epoch == s.st.epoch && lastSeq > 0 {
+	if epoch == s.epoch && lastSeq > 0 {
 		if lastSeq <= k.last.Load() {
 			if k.ackTo(lastSeq) {
 				s.markAck(k)
@@ -926,7 +980,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("kiosk is ahead of the relay's store (restored from a backup?); resuming from the relay's record",
 				"kiosk", k.cfg.ID, "kiosk_last_seq", lastSeq, "relay_last_seq", k.last.Load())
 		}
-	} else if epoch != "" && epoch != s.st.epoch {
+	} else if epoch != "" && epoch != s.epoch {
 		s.log.Info("kiosk knew another relay epoch; delivering everything unacknowledged", "kiosk", k.cfg.ID, "kiosk_epoch", clip(epoch))
 	}
 	ss := newSession(s, k, conn, r.RemoteAddr)

@@ -130,7 +130,7 @@ func TestDuplicatesAreStoredOnce(t *testing.T) {
 
 func TestStorageFailureAnswersFail(t *testing.T) {
 	tr := startRelay(t, nil)
-	if err := tr.st.db.Close(); err != nil { // the disk is gone
+	if err := tr.q.close(); err != nil { // the disk is gone
 		t.Fatal(err)
 	}
 	status, reply := post(t, tr.URL, "/wxpay/notify/k1", notification(wxsim.DemoKey, "K1-0001", "4200000001202601010000000001"))

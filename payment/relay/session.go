@@ -31,8 +31,10 @@ type session struct {
 	wake chan struct{} // new messages committed or acks made room
 	done chan struct{} // closed by close
 
-	lastSeen atomic.Int64 // Unix ns of the last frame or pong from the kiosk
-	lastPing time.Time    // Server.tickLoop only
+	// Times on the monotonic clock (ServerConfig.monotonic), never the
+	// wall clock: silence must survive a wall-clock step.
+	lastSeen atomic.Int64  // time.Duration of the last frame or pong from the kiosk
+	lastPing time.Duration // Server.tickLoop only
 
 	closeOnce sync.Once
 
@@ -41,7 +43,7 @@ type session struct {
 	calls        map[string]chan []byte // pending callbacks by id
 	inflight     []inflightMsg          // sent, not yet acknowledged, in order
 	lastSent     uint64                 // highest seq written (or skipped)
-	lastProgress time.Time              // last ack, or first send into an empty window
+	lastProgress time.Duration          // last ack, or first send into an empty window (monotonic)
 
 	sent uint64 // writer's cursor: highest seq handled; writer only after start
 }
@@ -65,10 +67,15 @@ func newSession(s *Server, k *kiosk, conn *websocket.Conn, remote string) *sessi
 		done:     make(chan struct{}),
 		lastSent: start,
 		sent:     start,
-		lastPing: time.Now(),
+		lastPing: s.cfg.monotonic(),
 	}
-	ss.lastSeen.Store(time.Now().UnixNano())
+	ss.seen()
 	return ss
+}
+
+// seen records that the kiosk just sent something (a frame or a pong).
+func (ss *session) seen() {
+	ss.lastSeen.Store(int64(ss.srv.cfg.monotonic()))
 }
 
 // poke wakes the writer without blocking.
@@ -187,7 +194,7 @@ func (ss *session) readLoop() {
 	defer ss.srv.sessions.Done()
 	ss.conn.SetReadLimit(ss.readLimit())
 	ss.conn.SetPongHandler(func(string) error {
-		ss.lastSeen.Store(time.Now().UnixNano())
+		ss.seen()
 		return nil
 	})
 	for {
@@ -211,7 +218,7 @@ func (ss *session) handle(r io.Reader) bool {
 		ss.close(dropPeer)
 		return false
 	}
-	ss.lastSeen.Store(time.Now().UnixNano())
+	ss.seen()
 	f, err := decodeFrame(data)
 	if err != nil {
 		ss.srv.log.Warn("kiosk sent a malformed frame", "kiosk", ss.k.cfg.ID, "err", err)
@@ -245,10 +252,10 @@ func (ss *session) handle(r io.Reader) bool {
 
 // onAck applies a cumulative acknowledgement.
 func (ss *session) onAck(f *frame) error {
-	if f.Epoch != ss.srv.st.epoch {
+	if f.Epoch != ss.srv.epoch {
 		return nil // an ack from another store's numbering means nothing here
 	}
-	now := ss.srv.cfg.Now()
+	now, mono := ss.srv.cfg.Now(), ss.srv.cfg.monotonic()
 	ss.mu.Lock()
 	if f.Seq > ss.lastSent {
 		last := ss.lastSent
@@ -262,7 +269,7 @@ func (ss *session) onAck(f *frame) error {
 	}
 	ss.inflight = ss.inflight[n:]
 	if n > 0 {
-		ss.lastProgress = now
+		ss.lastProgress = mono
 	}
 	ss.mu.Unlock()
 	ss.srv.m.delivered.Add(uint64(n))
@@ -317,7 +324,7 @@ func (ss *session) ping() {
 func (ss *session) welcome() []byte {
 	cfg := &ss.srv.cfg
 	f := frame{
-		Type: typeWelcome, V: ProtocolVersion, Kiosk: ss.k.cfg.ID, Epoch: ss.srv.st.epoch,
+		Type: typeWelcome, V: ProtocolVersion, Kiosk: ss.k.cfg.ID, Epoch: ss.srv.epoch,
 		ResumeAfter: ss.sent, PingMS: cfg.PingInterval.Milliseconds(), Window: cfg.Window,
 	}
 	return f.encode()
@@ -335,11 +342,12 @@ func (ss *session) write(b []byte) bool {
 	return true
 }
 
-// ackOverdue reports whether in-flight messages have waited too long.
-func (ss *session) ackOverdue() bool {
+// ackOverdue reports whether in-flight messages have waited too long at
+// monotonic time now.
+func (ss *session) ackOverdue(now time.Duration) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	return len(ss.inflight) > 0 && ss.srv.cfg.Now().Sub(ss.lastProgress) > ss.srv.cfg.AckTimeout
+	return len(ss.inflight) > 0 && now-ss.lastProgress > ss.srv.cfg.AckTimeout
 }
 
 // pump writes stored notifications after the cursor while the window has
@@ -363,7 +371,7 @@ func (ss *session) pump() bool {
 			ss.lastSent = max(ss.lastSent, a)
 			ss.mu.Unlock()
 		}
-		recs, err := ss.srv.st.readAfter(ss.k.cfg.ID, ss.sent, room)
+		recs, err := ss.srv.q.readAfter(ss.k.cfg.ID, ss.sent, room)
 		if err != nil {
 			ss.srv.log.Error("reading kiosk queue failed", "kiosk", ss.k.cfg.ID, "err", err)
 			ss.close(dropStorage)
@@ -375,13 +383,13 @@ func (ss *session) pump() bool {
 		for _, rec := range recs {
 			ss.mu.Lock()
 			if len(ss.inflight) == 0 {
-				ss.lastProgress = cfg.Now()
+				ss.lastProgress = cfg.monotonic()
 			}
 			ss.inflight = append(ss.inflight, inflightMsg{seq: rec.seq, at: rec.at})
 			ss.lastSent = rec.seq
 			ss.mu.Unlock()
 			ss.sent = rec.seq
-			f := frame{Type: typeNotify, Seq: rec.seq, Epoch: ss.srv.st.epoch, At: rec.at / int64(time.Millisecond), Body: string(rec.body)}
+			f := frame{Type: typeNotify, Seq: rec.seq, Epoch: ss.srv.epoch, At: rec.at / int64(time.Millisecond), Body: string(rec.body)}
 			if !ss.write(f.encode()) {
 				return false
 			}

@@ -42,10 +42,22 @@ var (
 // unacknowledged messages: WeChat is answered FAIL and retries later.
 var errQueueFull = errors.New("relay: kiosk queue full")
 
+// errUnverifiedFull is returned when a message the relay could not verify
+// would take a kiosk's queue beyond ServerConfig.MaxUnverified: WeChat is
+// answered FAIL and retries later.
+var errUnverifiedFull = errors.New("relay: kiosk queue holds too many unverified messages")
+
+// queueLimit is how many unacknowledged messages a kiosk may have stored
+// before a new one is refused, and the error refusing it.
+type queueLimit struct {
+	max int64
+	err error
+}
+
 // store is the relay's durable queue: one bbolt file.
 type store struct {
-	db    *bolt.DB
-	epoch string
+	db      *bolt.DB
+	epochID string
 }
 
 // record is one stored message.
@@ -87,15 +99,15 @@ func openStore(dir string) (*store, error) {
 		}
 		meta := tx.Bucket(bucketMeta)
 		if e := meta.Get(keyEpoch); e != nil {
-			st.epoch = string(e)
+			st.epochID = string(e)
 			return nil
 		}
 		var b [8]byte
 		if _, err := rand.Read(b[:]); err != nil {
 			return err
 		}
-		st.epoch = hex.EncodeToString(b[:])
-		return meta.Put(keyEpoch, []byte(st.epoch))
+		st.epochID = hex.EncodeToString(b[:])
+		return meta.Put(keyEpoch, []byte(st.epochID))
 	})
 	if err != nil {
 		_ = db.Close()
@@ -106,6 +118,58 @@ func openStore(dir string) (*store, error) {
 
 // close closes the bbolt file.
 func (st *store) close() error { return st.db.Close() }
+
+// epoch returns the random id of this store, fixed at creation.
+func (st *store) epoch() string { return st.epochID }
+
+// check opens a read transaction.
+func (st *store) check() error {
+	if err := st.db.View(func(tx *bolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("relay: store unreadable: %w", err)
+	}
+	return nil
+}
+
+// commit applies gc in one bbolt transaction: acknowledgements (pruning
+// their messages) first, so they make room for the batch, then the
+// notifications, then dedupe expiry.
+func (st *store) commit(gc *groupCommit) error {
+	gc.results = make([]ingestResult, len(gc.msgs))
+	gc.deleted = make(map[string]int64, len(gc.acks))
+	added := make(map[string]int64)
+	err := st.db.Update(func(tx *bolt.Tx) error {
+		for id, want := range gc.acks {
+			n, err := pruneAcked(tx, id, want)
+			if err != nil {
+				return fmt.Errorf("prune kiosk %s: %w", id, err)
+			}
+			gc.deleted[id] = int64(n)
+		}
+		for i, m := range gc.msgs {
+			queued := m.queued + added[m.kiosk] - gc.deleted[m.kiosk]
+			seq, dup, err := ingest(tx, m.kiosk, m.dedupe, m.body, m.at, queued, m.limit)
+			if err != nil && !errors.Is(err, errQueueFull) && !errors.Is(err, errUnverifiedFull) {
+				return fmt.Errorf("store for kiosk %s: %w", m.kiosk, err)
+			}
+			gc.results[i] = ingestResult{seq: seq, dup: dup, err: err}
+			if err == nil && !dup {
+				added[m.kiosk]++
+			}
+		}
+		if gc.expireSeen {
+			if _, err := expireSeen(tx, gc.seenCutoff); err != nil {
+				return fmt.Errorf("expire dedupe keys: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		clear(gc.deleted)
+		clear(gc.results)
+		return fmt.Errorf("relay: commit: %w", err)
+	}
+	return nil
+}
 
 // prefix is the key prefix of kiosk id in the queue and seen buckets.
 func prefix(id string) []byte {
@@ -190,15 +254,16 @@ func (st *store) readAfter(id string, after uint64, max int) ([]record, error) {
 
 // ingest runs inside the commit transaction: it stores body for the kiosk
 // unless dedupe was seen before. queued is the kiosk's queue length
-// including earlier messages of this transaction.
-func ingest(tx *bolt.Tx, id, dedupe string, body []byte, at int64, queued, maxQueue int64) (seq uint64, dup bool, err error) {
+// including earlier messages of this transaction; at lim.max or beyond the
+// message is refused with lim.err (a duplicate is still recognised).
+func ingest(tx *bolt.Tx, id, dedupe string, body []byte, at int64, queued int64, lim queueLimit) (seq uint64, dup bool, err error) {
 	seen := tx.Bucket(bucketSeen)
 	seenKey := append(prefix(id), dedupe...)
 	if seen.Get(seenKey) != nil {
 		return 0, true, nil
 	}
-	if queued >= maxQueue {
-		return 0, false, errQueueFull
+	if queued >= lim.max {
+		return 0, false, lim.err
 	}
 	seqs := tx.Bucket(bucketSeq)
 	seq = getSeq(seqs, []byte(id)) + 1
