@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -187,7 +189,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 func (c *Client) do(api string, req *http.Request, limit int64, signed bool) ([]byte, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("wxpayv3 %s: %w: %w", api, ErrTransport, err)
+		return nil, fmt.Errorf("wxpayv3 %s: %w: %w", api, ErrTransport, transportCause(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -195,7 +197,7 @@ func (c *Client) do(api string, req *http.Request, limit int64, signed bool) ([]
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("wxpayv3 %s: %w: read reply: %w", api, ErrTransport, err)
+		return nil, fmt.Errorf("wxpayv3 %s: %w: read reply: %w", api, ErrTransport, transportCause(err))
 	}
 	if int64(len(body)) > limit {
 		return nil, fmt.Errorf("wxpayv3 %s: reply: %w", api, ErrTooLarge)
@@ -231,3 +233,39 @@ func asBadMessage(err error) error {
 	}
 	return fmt.Errorf("%w: %v", ErrBadMessage, err)
 }
+
+// transportCause reduces a net/http failure to a cause safe to log: the
+// context's error (still visible to errors.Is), a network operation error
+// (addresses only), a TLS certificate failure, or a timeout. Anything else
+// is replaced by a generic sentence, because net/http quotes a malformed
+// reply's first bytes in its error text.
+func transportCause(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return context.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return context.DeadlineExceeded
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op
+	}
+	var cert *tls.CertificateVerificationError
+	if errors.As(err, &cert) {
+		return cert
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return errTimeout
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return errMalformed
+}
+
+// Causes of transport failures whose own text is not safe to keep.
+var (
+	errTimeout   = errors.New("timeout")
+	errMalformed = errors.New("connection failed or reply malformed")
+)

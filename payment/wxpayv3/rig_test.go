@@ -201,3 +201,9 @@ func paidTx() Transaction {
 
 // ctx is a test context.
 func ctx(t *testing.T) context.Context { return t.Context() }
+
+func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
+	return context.WithCancel(t.Context())
+}
+
+func errCanceled() error { return context.Canceled }
