@@ -168,9 +168,9 @@ func TestNotificationsAreVerifiedAndDecrypted(t *testing.T) {
 			[]error{ErrDecrypt}},
 		{"a tampered ciphertext is ErrDecrypt", func() (http.Header, []byte) {
 			return envelopeWith(func(e *envelope) {
-				c := []byte(e.Resource.Ciphertext)
-				c[3] ^= 'A' ^ 'B'
-				e.Resource.Ciphertext = string(c)
+				c, _ := base64.StdEncoding.DecodeString(e.Resource.Ciphertext)
+				c[3] ^= 1
+				e.Resource.Ciphertext = base64.StdEncoding.EncodeToString(c)
 			})
 		}, n, []error{ErrDecrypt}},
 		{"changed associated data is ErrDecrypt", func() (http.Header, []byte) {
