@@ -55,4 +55,3 @@ func Example_notification() {
 	// TRANSACTION.SUCCESS K1-20261202-0007 SUCCESS 1250 fen
 	// reply 204
 }
-
