@@ -150,7 +150,8 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, in a
 	return req, nil
 }
 
-// apiURL joins the base URL and path (already escaped) and query.
+// apiURL joins the base URL, path (unescaped; url.URL escapes it, and the
+// signature covers the escaped form actually sent) and query.
 func (c *Client) apiURL(path string, q url.Values) *url.URL {
 	u := *c.base
 	u.Path = c.base.Path + path

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -304,5 +305,47 @@ func TestInvalidInputIsRefusedBeforeSending(t *testing.T) {
 				t.Error("the request was sent")
 			}
 		})
+	}
+}
+
+// TestOrderNumbersWithSymbolsAreEscapedAndSigned: '|', '*' and '@' are
+// legal in order numbers; they are escaped once, and the signature covers
+// the URI as sent.
+func TestOrderNumbersWithSymbolsAreEscapedAndSigned(t *testing.T) {
+	rg := newRig(t)
+	var (
+		mu    sync.Mutex
+		paths []string
+	)
+	rg.setHandler(func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		switch {
+		case strings.HasPrefix(r.URL.Path, pathRefunds):
+			rf := Refund{OutRefundNo: "R|1*2@3", Status: RefundProcessing}
+			rg.reply(w, rf)
+		case strings.HasSuffix(r.URL.Path, "/close"):
+			rg.reply(w, nil)
+		default:
+			tx := paidTx()
+			tx.OutTradeNo = "K1|a*b-_"
+			rg.reply(w, tx)
+		}
+	})
+	if _, err := rg.client.QueryByOutTradeNo(ctx(t), "K1|a*b-_"); err != nil {
+		t.Error(err)
+	}
+	if err := rg.client.CloseOrder(ctx(t), "K1|a*b-_"); err != nil {
+		t.Error(err)
+	}
+	if _, err := rg.client.QueryRefund(ctx(t), "R|1*2@3"); err != nil {
+		t.Error(err)
+	}
+	want := []string{pathByOutTrade + "K1|a*b-_", pathByOutTrade + "K1|a*b-_/close", pathRefunds + "/R|1*2@3"}
+	mu.Lock()
+	defer mu.Unlock()
+	if !reflect.DeepEqual(paths, want) {
+		t.Errorf("decoded paths %q, want %q", paths, want)
 	}
 }

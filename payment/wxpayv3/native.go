@@ -107,7 +107,7 @@ func (c *Client) QueryByOutTradeNo(ctx context.Context, outTradeNo string) (*Tra
 	if !validNo(outTradeNo, 6, 32, "_-|*") {
 		return nil, fmt.Errorf("wxpayv3 GET %s: %w: out_trade_no", pathByOutTrade, ErrInvalidInput)
 	}
-	return c.query(ctx, pathByOutTrade+url.PathEscape(outTradeNo))
+	return c.query(ctx, pathByOutTrade+outTradeNo)
 }
 
 // QueryByTransactionID returns the order with WeChat's transaction id
@@ -116,7 +116,7 @@ func (c *Client) QueryByTransactionID(ctx context.Context, transactionID string)
 	if !validNo(transactionID, 1, 32, "") {
 		return nil, fmt.Errorf("wxpayv3 GET %s: %w: transaction_id", pathByID, ErrInvalidInput)
 	}
-	return c.query(ctx, pathByID+url.PathEscape(transactionID))
+	return c.query(ctx, pathByID+transactionID)
 }
 
 // query fetches a Transaction and checks it belongs to this merchant.
@@ -142,7 +142,7 @@ func (c *Client) CloseOrder(ctx context.Context, outTradeNo string) error {
 	body := struct {
 		MchID string `json:"mchid"`
 	}{c.mchID}
-	return c.call(ctx, "POST", pathByOutTrade+url.PathEscape(outTradeNo)+"/close", nil, body, nil)
+	return c.call(ctx, "POST", pathByOutTrade+outTradeNo+"/close", nil, body, nil)
 }
 
 // validNo reports whether s has min–max characters, each an ASCII letter,

@@ -3,7 +3,6 @@ package wxpayv3
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"unicode/utf8"
 )
 
@@ -100,7 +99,7 @@ func (c *Client) QueryRefund(ctx context.Context, outRefundNo string) (*Refund, 
 	if !validNo(outRefundNo, 1, 64, "_-|*@") {
 		return nil, fmt.Errorf("wxpayv3 GET %s: %w: out_refund_no", pathRefunds, ErrInvalidInput)
 	}
-	path := pathRefunds + "/" + url.PathEscape(outRefundNo)
+	path := pathRefunds + "/" + outRefundNo
 	var out Refund
 	if err := c.call(ctx, "GET", path, nil, nil, &out); err != nil {
 		return nil, err
