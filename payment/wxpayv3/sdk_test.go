@@ -182,11 +182,14 @@ func TestOurSigningAgainstTheSDK(t *testing.T) {
 	k := loadKeys(t)
 	ctx := t.Context()
 	t.Run("the SDK's verifier accepts our Authorization header", func(t *testing.T) {
-		var auth, method, uri string
-		var body []byte
+		type seen struct {
+			auth, method, uri string
+			body              []byte
+		}
+		got := make(chan seen, 1)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			auth, method, uri = r.Header.Get("Authorization"), r.Method, r.RequestURI
-			body, _ = io.ReadAll(r.Body)
+			body, _ := io.ReadAll(r.Body)
+			got <- seen{r.Header.Get("Authorization"), r.Method, r.RequestURI, body}
 			w.WriteHeader(500)
 		}))
 		defer srv.Close()
@@ -196,6 +199,8 @@ func TestOurSigningAgainstTheSDK(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, _ = c.NativePrepay(ctx, NativeOrder{OutTradeNo: "K1-20261202-0007", Description: "咖啡 <x> & y", Total: 1, NotifyURL: testNotifyURL})
+		r := <-got
+		auth, method, uri, body := r.auth, r.method, r.uri, r.body
 		m := authRE.FindStringSubmatch(auth)
 		if m == nil {
 			t.Fatalf("Authorization %q is not in the SDK's format", auth)
