@@ -234,13 +234,7 @@ func WriteNotifyFail(w http.ResponseWriter, status int, message string) {
 	if status < 400 || status > 599 {
 		status = http.StatusInternalServerError
 	}
-	body, _ := json.Marshal(struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}{"FAIL", message})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	WriteError(w, status, "FAIL", message)
 }
 
 // TransactionNotification builds, as WeChat would, a TRANSACTION.SUCCESS

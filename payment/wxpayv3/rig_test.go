@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -156,31 +155,16 @@ func (rg *rig) serve(w http.ResponseWriter, r *http.Request) {
 // reply writes a signed 2xx answer; v nil means 204 No Content.
 func (rg *rig) reply(w http.ResponseWriter, v any) {
 	rg.t.Helper()
-	var body []byte
-	if v != nil {
-		var err error
-		if body, err = json.Marshal(v); err != nil {
-			rg.t.Error(err)
-		}
-	}
-	if err := rg.platform.SignHeaders(w.Header(), body, rg.clock.Now()); err != nil {
+	w.Header().Set(HeaderRequestID, "08F1A2B3C4D5E6F7")
+	if err := rg.platform.WriteReply(w, 0, v, rg.clock.Now()); err != nil {
 		rg.t.Error(err)
 	}
-	w.Header().Set(HeaderRequestID, "08F1A2B3C4D5E6F7")
-	if v == nil {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(body)
 }
 
 // fail writes an unsigned error answer as WeChat does.
 func (rg *rig) fail(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set(HeaderRequestID, "08F1A2B3C4D5E6F7")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"code": code, "message": msg})
+	WriteError(w, status, code, msg)
 }
 
 func (rg *rig) setHandler(h func(w http.ResponseWriter, r *http.Request, body []byte)) {

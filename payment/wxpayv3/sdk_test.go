@@ -49,24 +49,11 @@ func sdkWeChat(t *testing.T, k keys, served *atomic.Int32) *httptest.Server {
 	p := Platform{Serial: testPubKeyID, Key: k.wechat}
 	m := Merchant{MchID: testMchID, Serial: testMchSerial, PublicKey: &k.merchant.PublicKey}
 	reply := func(w http.ResponseWriter, status int, v any) {
-		var body []byte
-		if v != nil {
-			body, _ = json.Marshal(v)
-		}
-		if err := p.SignHeaders(w.Header(), body, time.Now()); err != nil {
+		if err := p.WriteReply(w, status, v, time.Now()); err != nil {
 			t.Error(err)
 		}
-		if body != nil {
-			w.Header().Set("Content-Type", "application/json")
-		}
-		w.WriteHeader(status)
-		_, _ = w.Write(body)
 	}
-	fail := func(w http.ResponseWriter, status int, code string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = fmt.Fprintf(w, `{"code":%q,"message":"test"}`, code)
-	}
+	fail := func(w http.ResponseWriter, status int, code string) { WriteError(w, status, code, "test") }
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if _, err := VerifyRequest(r, body, m, time.Now()); err != nil {

@@ -3,6 +3,7 @@ package wxpayv3
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -217,4 +218,42 @@ func verifySigned(v Verifier, h http.Header, body []byte, now time.Time) error {
 		return err
 	}
 	return v.Verify(serial, ResponseMessage(ts, nonce, body), sig)
+}
+
+// WriteReply writes a signed 2xx reply as WeChat does: v as JSON with
+// status (200 if 0), or, when v is nil, 204 No Content signed over the
+// empty body. It is for simulators.
+func (p Platform) WriteReply(w http.ResponseWriter, status int, v any, now time.Time) error {
+	var body []byte
+	if v != nil {
+		var err error
+		if body, err = json.Marshal(v); err != nil {
+			return fmt.Errorf("wxpayv3: reply: %w", err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+	}
+	if err := p.SignHeaders(w.Header(), body, now); err != nil {
+		return err
+	}
+	switch {
+	case v == nil:
+		status = http.StatusNoContent
+	case status == 0:
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, err := w.Write(body)
+	return err
+}
+
+// WriteError writes an error reply as WeChat does: status with
+// {"code":code,"message":message}, unsigned. It is for simulators.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	body, _ := json.Marshal(struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}{code, message})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
