@@ -41,7 +41,8 @@
 // # Simulating WeChat
 //
 // VerifyRequest checks a merchant's Authorization as WeChat does;
-// Platform.SignHeaders signs a reply; Platform.TransactionNotification and
+// Platform.SignHeaders signs a reply (Platform.WriteReply writes one, and
+// WriteError an unsigned error); Platform.TransactionNotification and
 // Platform.RefundNotification build signed, encrypted notifications; and
 // Transaction and Refund marshal to WeChat's wire JSON.
 package wxpayv3
