@@ -68,7 +68,6 @@ func (p *otoPlayer) Play(ctx context.Context, pcm []int16) error {
 		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
 	}
 	pl := p.ctx.NewPlayer(bytes.NewReader(b))
-	defer pl.Close()
 	pl.Play()
 
 	tick := time.NewTicker(pollEvery)
