@@ -134,8 +134,8 @@ func (a *Announcer) SetVolume(v int) {
 }
 
 // SetMuted mutes or unmutes the Announcer. Muting also silences
-// announcements already queued; unmuting does not bring back those made
-// while muted.
+// announcements already queued (the one playing finishes); unmuting does
+// not bring back those made while muted.
 func (a *Announcer) SetMuted(m bool) {
 	a.mu.Lock()
 	a.muted = m

@@ -172,8 +172,8 @@ func TestDecodeWAVRejectsWhatItCannotPlay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, _, err := decodeWAV(tt.b); !errors.Is(err, ErrBadWAV) {
-				t.Errorf("decodeWAV error = %v, want ErrBadWAV", err)
+			if _, _, err := decodeWAV(tt.b); !errors.Is(err, errBadWAV) {
+				t.Errorf("decodeWAV error = %v, want errBadWAV", err)
 			}
 		})
 	}

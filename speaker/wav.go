@@ -8,9 +8,9 @@ import (
 	"math"
 )
 
-// ErrBadWAV is returned when a WAV file is not 16-bit mono PCM or is
+// errBadWAV is returned by decodeWAV when a WAV file is not 16-bit mono PCM or is
 // malformed.
-var ErrBadWAV = errors.New("not a 16-bit mono PCM WAV")
+var errBadWAV = errors.New("not a 16-bit mono PCM WAV")
 
 // WriteWAV writes pcm as a 16-bit mono PCM WAV file at SampleRate.
 func WriteWAV(w io.Writer, pcm []int16) error {
@@ -45,32 +45,32 @@ func WriteWAV(w io.Writer, pcm []int16) error {
 // WAVE_FORMAT_EXTENSIBLE), skipping chunks other than fmt and data.
 func decodeWAV(b []byte) (pcm []int16, rate int, err error) {
 	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return nil, 0, fmt.Errorf("%w: no RIFF/WAVE header", ErrBadWAV)
+		return nil, 0, fmt.Errorf("%w: no RIFF/WAVE header", errBadWAV)
 	}
 	var haveFmt bool
 	for p := 12; p+8 <= len(b); {
 		id, size := string(b[p:p+4]), int(binary.LittleEndian.Uint32(b[p+4:]))
 		body := b[p+8:]
 		if size < 0 || size > len(body) {
-			return nil, 0, fmt.Errorf("%w: chunk %q overruns the file", ErrBadWAV, id)
+			return nil, 0, fmt.Errorf("%w: chunk %q overruns the file", errBadWAV, id)
 		}
 		body = body[:size]
 		switch id {
 		case "fmt ":
 			if size < 16 {
-				return nil, 0, fmt.Errorf("%w: short fmt chunk", ErrBadWAV)
+				return nil, 0, fmt.Errorf("%w: short fmt chunk", errBadWAV)
 			}
 			format := binary.LittleEndian.Uint16(body[0:])
 			channels := binary.LittleEndian.Uint16(body[2:])
 			bits := binary.LittleEndian.Uint16(body[14:])
 			if (format != 1 && format != 0xFFFE) || channels != 1 || bits != 16 {
-				return nil, 0, fmt.Errorf("%w: format %#x, %d channels, %d bits", ErrBadWAV, format, channels, bits)
+				return nil, 0, fmt.Errorf("%w: format %#x, %d channels, %d bits", errBadWAV, format, channels, bits)
 			}
 			rate = int(binary.LittleEndian.Uint32(body[4:]))
 			haveFmt = true
 		case "data":
 			if !haveFmt {
-				return nil, 0, fmt.Errorf("%w: data before fmt", ErrBadWAV)
+				return nil, 0, fmt.Errorf("%w: data before fmt", errBadWAV)
 			}
 			pcm = make([]int16, size/2)
 			for i := range pcm {
@@ -80,5 +80,5 @@ func decodeWAV(b []byte) (pcm []int16, rate int, err error) {
 		}
 		p += 8 + size + size%2 // chunks are padded to even sizes
 	}
-	return nil, 0, fmt.Errorf("%w: no data chunk", ErrBadWAV)
+	return nil, 0, fmt.Errorf("%w: no data chunk", errBadWAV)
 }
