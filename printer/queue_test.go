@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"image/png"
-	"io"
 	"net"
 	"os"
 	"testing"
@@ -52,16 +51,18 @@ func newQueue(t *testing.T, cfg Config) (*Queue, watcher) {
 }
 
 func TestQueuePrintsTheEncodedPaperOverTCP(t *testing.T) {
-	got := make(chan []byte, 1)
-	p := listen(t, "127.0.0.1:0", receiving(got))
-	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, Paper: 58, Timeout: 5 * time.Second})
+	p := &escposPrinter{}
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.start(t), Paper: 58, After: newFakeClock().After})
+	if !q.Confirms() {
+		t.Error("a tcp queue must confirm by default")
+	}
 	paper := testPapers()["receipt"]
 	id, err := q.Print(context.Background(), paper)
 	if err != nil {
 		t.Fatal(err)
 	}
 	j := w.until(t, id, JobDone)
-	if j.Attempts != 1 || j.Err != nil || j.Ref != paper.Order.OutTradeNo || j.Paper != app.PaperReceipt {
+	if j.Attempts != 1 || j.Err != nil || j.Ref != paper.Order.OutTradeNo || j.Paper != app.PaperReceipt || !j.Printer.Known {
 		t.Errorf("done job %+v", j)
 	}
 	doc, err := Layout(paper, 32)
@@ -72,8 +73,14 @@ func TestQueuePrintsTheEncodedPaperOverTCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := receive(t, got); !bytes.Equal(b, want) {
+	if b := receive(t, p.got); !bytes.Equal(b, want) {
 		t.Errorf("printer got %d bytes, want the %d encoded", len(b), len(want))
+	}
+	if st := q.Status(); st != (app.PrinterStatus{OK: true}) {
+		t.Errorf("status %+v", st)
+	}
+	if j.Preview != "" {
+		t.Errorf("a real printer wrote a preview %s without KeepPreviews", j.Preview)
 	}
 }
 
@@ -90,8 +97,8 @@ func TestRefusedJobIsRetryable(t *testing.T) {
 	if !errors.Is(j.Err, ErrPrinterOffline) {
 		t.Fatalf("job error %v, want ErrPrinterOffline", j.Err)
 	}
-	got := make(chan []byte, 1)
-	listen(t, addr, receiving(got)) // the printer is switched back on
+	p := &escposPrinter{status: statusReady, got: make(chan []byte, 1)}
+	listen(t, addr, p.serve) // the printer is switched back on
 	if err := q.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +106,7 @@ func TestRefusedJobIsRetryable(t *testing.T) {
 	if j.Attempts != 2 {
 		t.Errorf("attempts %d, want 2", j.Attempts)
 	}
-	if b := receive(t, got); !bytes.HasPrefix(b, []byte{esc, '@'}) {
+	if b := receive(t, p.got); !bytes.HasPrefix(b, []byte{esc, '@'}) {
 		t.Errorf("printer got % X…", b[:min(8, len(b))])
 	}
 	if err := q.Retry(context.Background(), id); !errors.Is(err, ErrNotRetryable) {
@@ -107,15 +114,14 @@ func TestRefusedJobIsRetryable(t *testing.T) {
 	}
 }
 
-// A printer that accepts the connection but never takes data (out of
-// paper, cover open) fails the job after the deadline, and the queue moves
-// on to the next job.
+// A printer that accepts the connection but never takes data fails the
+// job after the status deadline, and Retry prints it once it answers.
 func TestStalledPrinterFailsTheJobAndRetrySucceeds(t *testing.T) {
 	stall := make(chan struct{})
 	t.Cleanup(func() { close(stall) })
 	first := make(chan struct{}, 1)
 	first <- struct{}{}
-	got := make(chan []byte, 2)
+	working := &escposPrinter{status: statusReady, got: make(chan []byte, 2)}
 	p := listen(t, "127.0.0.1:0", func(c net.Conn) {
 		select {
 		case <-first: // the first connection stalls: no status answer, no reads
@@ -123,26 +129,27 @@ func TestStalledPrinterFailsTheJobAndRetrySucceeds(t *testing.T) {
 			return
 		default:
 		}
-		q := make([]byte, 3)
-		_, _ = io.ReadFull(c, q)
-		_, _ = c.Write([]byte{0x12}) // paper present
-		b, _ := io.ReadAll(c)
-		got <- b
+		working.serve(c)
 	})
-	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, Paper: 58, CheckPaper: true, Timeout: 300 * time.Millisecond})
+	clock := newFakeClock()
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, Paper: 58, Timeout: testJobTimeout, StatusTimeout: testStatusTimeout, After: clock.After})
 	id, err := q.Print(context.Background(), testPapers()["receipt"])
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock.fire(t, testStatusTimeout)
 	j := w.until(t, id, JobFailed)
 	if !errors.Is(j.Err, ErrPrinterStalled) {
 		t.Fatalf("job error %v, want ErrPrinterStalled", j.Err)
+	}
+	if st := q.Status(); st.OK || st.Detail != "stalled" || st.Failed != 1 {
+		t.Errorf("status %+v, want stalled with one failed job", st)
 	}
 	if err := q.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	w.until(t, id, JobDone)
-	if b := receive(t, got); len(b) == 0 {
+	if b := receive(t, working.got); len(b) == 0 {
 		t.Error("retry printed nothing")
 	}
 	jobs := q.Jobs()
@@ -155,7 +162,7 @@ func TestFullQueueFailsFastAndCloseFailsWaitingJobs(t *testing.T) {
 	release := make(chan struct{})
 	p := listen(t, "127.0.0.1:0", func(net.Conn) { <-release })
 	defer close(release)
-	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, CheckPaper: true, QueueSize: 1, Timeout: time.Minute})
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, QueueSize: 1, After: newFakeClock().After})
 	paper := testPapers()["receipt"]
 	first, err := q.Print(context.Background(), paper)
 	if err != nil {
