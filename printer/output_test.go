@@ -132,4 +132,3 @@ func TestCUPS(t *testing.T) {
 		t.Errorf("missing lp: got %v, want ErrNoLP", err)
 	}
 }
-

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image/png"
 	"net"
 	"os"
@@ -271,5 +272,93 @@ func TestTCPAddressDefaultsToPort9100(t *testing.T) {
 	q, _ := newQueue(t, Config{Kind: "tcp", Address: "192.0.2.7"})
 	if a := q.out.(TCP).Address; a != "192.0.2.7:9100" {
 		t.Errorf("address %q", a)
+	}
+}
+
+// The queue's status carries the word the screens translate, and a job is
+// done only when the printer confirmed it.
+func TestQueueStatusSaysWhatTheCashierMustFix(t *testing.T) {
+	tests := []struct {
+		name    string
+		printer escposPrinter
+		expire  bool // the printer never confirms: the job deadline passes
+		state   JobState
+		want    app.PrinterStatus
+	}{
+		{"a confirmed job leaves the printer OK", escposPrinter{}, false, JobDone,
+			app.PrinterStatus{OK: true}},
+		{"paper near end prints with a warning", escposPrinter{status: statusNearEnd}, false, JobDone,
+			app.PrinterStatus{OK: true, Detail: "paper_near_end"}},
+		{"paper end fails the job", escposPrinter{status: statusPaperEnd}, false, JobFailed,
+			app.PrinterStatus{Detail: "paper", Failed: 1}},
+		{"cover open fails the job", escposPrinter{status: statusCoverOpen}, false, JobFailed,
+			app.PrinterStatus{Detail: "cover", Failed: 1}},
+		{"an offline printer fails the job", escposPrinter{status: statusOffline}, false, JobFailed,
+			app.PrinterStatus{Detail: "offline", Failed: 1}},
+		{"a job the printer never confirms is not done", escposPrinter{noProcess: true}, true, JobFailed,
+			app.PrinterStatus{Detail: "unconfirmed", Failed: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.printer
+			p.asked = make(chan string, 16)
+			clock := newFakeClock()
+			q, w := newQueue(t, Config{Kind: "tcp", Address: p.start(t), Timeout: testJobTimeout, StatusTimeout: testStatusTimeout, After: clock.After})
+			id, err := q.Print(context.Background(), testPapers()["receipt"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.expire {
+				waitAsked(t, p.asked, "processed")
+				clock.fire(t, testJobTimeout)
+			}
+			j := w.until(t, id, tt.state)
+			if got := q.Status(); got != tt.want {
+				t.Errorf("status %+v, want %+v", got, tt.want)
+			}
+			if got := Problem(j.Err); tt.state == JobFailed && got != tt.want.Detail {
+				t.Errorf("Problem(%v) = %q, want %q", j.Err, got, tt.want.Detail)
+			}
+		})
+	}
+}
+
+// A roll that runs out right after a confirmed job leaves the job done but
+// the printer not OK, so the cashier changes it before the next sale.
+func TestPaperEndAfterTheLastJobShowsBeforeTheNextSale(t *testing.T) {
+	p := escposPrinter{during: statusPaperEnd}
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.start(t), After: newFakeClock().After})
+	id, err := q.Print(context.Background(), testPapers()["receipt"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.until(t, id, JobDone)
+	if got, want := q.Status(), (app.PrinterStatus{Detail: "paper"}); got != want {
+		t.Errorf("status %+v, want %+v", got, want)
+	}
+	if !q.PrinterState().PaperEnd {
+		t.Errorf("printer state %+v", q.PrinterState())
+	}
+}
+
+func TestProblemWords(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{&OutputError{Output: "tcp", Kind: ErrOutOfPaper}, "paper"},
+		{ErrPaperNearEnd, "paper_near_end"},
+		{fmt.Errorf("print job 1: %w", &OutputError{Output: "tcp", Kind: ErrCoverOpen}), "cover"},
+		{ErrPrinterOffline, "offline"},
+		{ErrPrinterStalled, "stalled"},
+		{ErrUnconfirmed, "unconfirmed"},
+		{ErrNoLP, "lp"},
+		{errors.New("disk full"), "error"},
+	}
+	for _, tt := range tests {
+		if got := Problem(tt.err); got != tt.want {
+			t.Errorf("Problem(%v) = %q, want %q", tt.err, got, tt.want)
+		}
 	}
 }
