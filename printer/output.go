@@ -25,6 +25,14 @@ type Output interface {
 	Confirms() bool
 }
 
+// Prober is an Output that can ask the printer its status without
+// printing (TCP).
+type Prober interface {
+	Probe(ctx context.Context) (Status, error)
+}
+
+var _ Prober = TCP{}
+
 // ErrPrinterOffline is returned (inside an *OutputError) when the printer
 // cannot be reached: connection refused or timed out, device file missing,
 // CUPS queue refusing the job. The job can be retried once it is back.

@@ -537,3 +537,28 @@ func (q *Queue) Status() app.PrinterStatus {
 	}
 	return st
 }
+
+// ErrCannotAsk is returned by Check when the output cannot report the
+// printer's status (device files, CUPS, a "tcp" printer with NoConfirm,
+// "png", "none").
+var ErrCannotAsk = errors.New("printer cannot report its status")
+
+// Check asks the printer its status now, without printing, and updates
+// PrinterState and Status with the answer: call it after the cashier
+// changed the roll or closed the cover, so the warning goes away before
+// the next job. It waits for the printer (at most StatusTimeout once
+// connected); call it off the UI goroutine.
+func (q *Queue) Check(ctx context.Context) (Status, error) {
+	p, ok := q.out.(Prober)
+	if !ok || !q.out.Confirms() {
+		return Status{}, ErrCannotAsk
+	}
+	st, err := p.Probe(ctx)
+	if err != nil {
+		return st, fmt.Errorf("printer status: %w", err)
+	}
+	q.mu.Lock()
+	q.last = st
+	q.mu.Unlock()
+	return st, nil
+}

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -360,5 +361,42 @@ func TestProblemWords(t *testing.T) {
 		if got := Problem(tt.err); got != tt.want {
 			t.Errorf("Problem(%v) = %q, want %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+func TestCheckClearsThePaperWarningOnceTheRollIsChanged(t *testing.T) {
+	roll := statusPaperEnd
+	var mu sync.Mutex
+	p := listen(t, "127.0.0.1:0", func(c net.Conn) {
+		mu.Lock()
+		fp := escposPrinter{status: roll, got: make(chan []byte, 1)}
+		mu.Unlock()
+		fp.serve(c)
+	})
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, After: newFakeClock().After})
+	id, err := q.Print(context.Background(), testPapers()["receipt"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.until(t, id, JobFailed)
+	if st, err := q.Check(context.Background()); err != nil || !st.PaperEnd {
+		t.Fatalf("Check with no paper: %+v, %v", st, err)
+	}
+	mu.Lock()
+	roll = statusReady // the cashier puts in a new roll
+	mu.Unlock()
+	if st, err := q.Check(context.Background()); err != nil || st.Problem() != nil {
+		t.Fatalf("Check with paper: %+v, %v", st, err)
+	}
+	if err := q.Retry(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	w.until(t, id, JobDone)
+	if got := q.Status(); got != (app.PrinterStatus{OK: true}) {
+		t.Errorf("status %+v", got)
+	}
+	nq, _ := newQueue(t, Config{Kind: "tcp", Address: p.addr, NoConfirm: true})
+	if _, err := nq.Check(context.Background()); !errors.Is(err, ErrCannotAsk) {
+		t.Errorf("Check without confirmation: %v, want ErrCannotAsk", err)
 	}
 }

@@ -149,6 +149,38 @@ func (t TCP) Write(ctx context.Context, job []byte) (Status, error) {
 	return s.diagnose(t, fail)
 }
 
+// Probe asks the printer's real-time status (DLE EOT 1, 2, 4) without
+// printing, e.g. after the cashier changed the roll. Errors are
+// *OutputError: ErrPrinterOffline when unreachable, ErrPrinterStalled
+// when it answers nothing within StatusTimeout.
+func (t TCP) Probe(ctx context.Context) (Status, error) {
+	fail := func(kind, err error) (Status, error) {
+		return Status{}, &OutputError{Output: "tcp", Target: t.Address, Kind: kind, Err: err}
+	}
+	dctx, cancel := context.WithTimeout(ctx, t.timeout())
+	var d net.Dialer
+	conn, err := d.DialContext(dctx, "tcp", t.Address)
+	cancel()
+	if err != nil {
+		return fail(ErrPrinterOffline, err)
+	}
+	s := t.open(ctx, conn)
+	defer s.close()
+	if _, err := conn.Write(realTimeQuery); err != nil {
+		return fail(ErrPrinterOffline, fmt.Errorf("connection lost: %w", err))
+	}
+	r, end := s.collect(3, false, true, s.after(t.statusTimeout()))
+	switch {
+	case end == endDead:
+		return fail(ErrPrinterOffline, fmt.Errorf("connection closed by the printer: %w", s.readErr))
+	case end != endComplete && ctx.Err() != nil:
+		return fail(ErrPrinterStalled, ctx.Err())
+	case end != endComplete:
+		return fail(ErrPrinterStalled, fmt.Errorf("no answer to the status request (DLE EOT) within %s", t.statusTimeout()))
+	}
+	return realTimeStatus(r.realTime[0], r.realTime[1], r.realTime[2]), nil
+}
+
 // diagnose runs after the job deadline passed without the printer's
 // confirmation: the real-time status says why. A confirmation arriving
 // meanwhile still counts.
