@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -16,8 +14,24 @@ import (
 
 // Output delivers one ESC/POS job to a printer.
 type Output interface {
-	Write(ctx context.Context, job []byte) error
+	// Write sends job and returns once the printer took it. The Status is
+	// the printer's latest answer about itself (the zero Status when it
+	// cannot be asked); it comes with the error too when known, so the
+	// cashier learns why.
+	Write(ctx context.Context, job []byte) (Status, error)
+	// Confirms reports whether a nil error from Write means the printer
+	// itself confirmed the job. When false, nil means only "delivered to
+	// the driver or spooler"; the paper may still not have come out.
+	Confirms() bool
 }
+
+// Prober is an Output that can ask the printer its status without
+// printing (TCP).
+type Prober interface {
+	Probe(ctx context.Context) (Status, error)
+}
+
+var _ Prober = TCP{}
 
 // ErrPrinterOffline is returned (inside an *OutputError) when the printer
 // cannot be reached: connection refused or timed out, device file missing,
@@ -30,7 +44,7 @@ var ErrPrinterOffline = errors.New("printer offline")
 var ErrPrinterStalled = errors.New("printer not accepting data")
 
 // ErrOutOfPaper is returned (inside an *OutputError) when the printer
-// answers the paper status query (Config.CheckPaper) with "paper end".
+// answers a status request with "paper end".
 var ErrOutOfPaper = errors.New("printer out of paper")
 
 // ErrNoLP is returned (inside an *OutputError) when the CUPS output cannot
@@ -38,7 +52,7 @@ var ErrOutOfPaper = errors.New("printer out of paper")
 var ErrNoLP = errors.New("lp command not found (install the CUPS client, e.g. apt-get install cups-client)")
 
 // OutputError is a failed delivery. Kind is one of ErrPrinterOffline,
-// ErrPrinterStalled, ErrOutOfPaper or ErrNoLP; Err is the underlying
+// ErrPrinterStalled, ErrOutOfPaper, ErrCoverOpen, ErrUnconfirmed or ErrNoLP; Err is the underlying
 // cause (a *net.OpError, *fs.PathError, …). errors.Is matches both.
 type OutputError struct {
 	Output string // "tcp", "device" or "cups"
@@ -59,65 +73,6 @@ func (e *OutputError) Error() string {
 // both.
 func (e *OutputError) Unwrap() []error { return []error{e.Kind, e.Err} }
 
-// TCP sends jobs to a network printer's raw port (JetDirect/AppSocket,
-// usually 9100), one connection per job.
-type TCP struct {
-	Address string        // host:port
-	Timeout time.Duration // dial and whole-job write deadline; 10 s if 0
-	// CheckPaper asks the printer for its paper sensor (DLE EOT 4) before
-	// sending, so an empty roll fails the job instead of sitting in the
-	// printer's buffer. Most ESC/POS network printers answer; one that
-	// does not fails every job with ErrPrinterStalled, so it is optional.
-	CheckPaper bool
-}
-
-func (t TCP) timeout() time.Duration {
-	if t.Timeout <= 0 {
-		return 10 * time.Second
-	}
-	return t.Timeout
-}
-
-// Write dials, optionally checks the paper, writes the job and closes.
-func (t TCP) Write(ctx context.Context, job []byte) error {
-	fail := func(kind, err error) error {
-		return &OutputError{Output: "tcp", Target: t.Address, Kind: kind, Err: err}
-	}
-	ctx, cancel := context.WithTimeout(ctx, t.timeout())
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", t.Address)
-	if err != nil {
-		return fail(ErrPrinterOffline, err)
-	}
-	defer conn.Close()
-	deadline, _ := ctx.Deadline()
-	if err := conn.SetDeadline(deadline); err != nil {
-		return fail(ErrPrinterOffline, err)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	if t.CheckPaper {
-		if _, err := conn.Write([]byte{0x10, 0x04, 4}); err != nil {
-			return fail(ErrPrinterStalled, err)
-		}
-		var st [1]byte
-		if _, err := io.ReadFull(conn, st[:]); err != nil {
-			return fail(ErrPrinterStalled, fmt.Errorf("no answer to the paper status query: %w", err))
-		}
-		if st[0]&0x60 != 0 { // bits 5-6: roll paper end
-			return fail(ErrOutOfPaper, nil)
-		}
-	}
-	if _, err := conn.Write(job); err != nil {
-		return fail(ErrPrinterStalled, err)
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.CloseWrite()
-	}
-	return nil
-}
-
 // Device writes jobs to a printer device file such as /dev/usb/lp0 (Linux
 // usblp), opened anew for each job so a printer unplugged and plugged back
 // in works again without a restart.
@@ -126,8 +81,17 @@ type Device struct {
 	Timeout time.Duration // write deadline where the device supports one; 10 s if 0
 }
 
-// Write opens the device, writes the job and closes it.
-func (d Device) Write(ctx context.Context, job []byte) error {
+// Confirms is false: a device file takes the bytes into the driver's
+// buffer and cannot say whether the paper came out.
+func (d Device) Confirms() bool { return false }
+
+// Write opens the device, writes the job and closes it. It never returns a
+// known Status.
+func (d Device) Write(ctx context.Context, job []byte) (Status, error) {
+	return Status{}, d.write(ctx, job)
+}
+
+func (d Device) write(ctx context.Context, job []byte) error {
 	fail := func(kind, err error) error {
 		return &OutputError{Output: "device", Target: d.Path, Kind: kind, Err: err}
 	}
@@ -170,8 +134,16 @@ type CUPS struct {
 	Timeout time.Duration // how long lp may take; 30 s if 0
 }
 
-// Write runs lp with the job on its standard input.
-func (c CUPS) Write(ctx context.Context, job []byte) error {
+// Confirms is false: lp returns once CUPS spooled the job.
+func (c CUPS) Confirms() bool { return false }
+
+// Write runs lp with the job on its standard input. It never returns a
+// known Status.
+func (c CUPS) Write(ctx context.Context, job []byte) (Status, error) {
+	return Status{}, c.write(ctx, job)
+}
+
+func (c CUPS) write(ctx context.Context, job []byte) error {
 	fail := func(kind, err error) error {
 		return &OutputError{Output: "cups", Target: c.Queue, Kind: kind, Err: err}
 	}

@@ -75,80 +75,6 @@ func receive(t *testing.T, got <-chan []byte) []byte {
 	}
 }
 
-func TestTCPSendsExactlyTheJob(t *testing.T) {
-	got := make(chan []byte, 1)
-	p := listen(t, "127.0.0.1:0", receiving(got))
-	job := []byte{esc, '@', 0x1c, 0x26, 0xba, 0xcf, 0x1c, 0x2e, lf, gs, 'V', 66, 0}
-	if err := (TCP{Address: p.addr, Timeout: 5 * time.Second}).Write(context.Background(), job); err != nil {
-		t.Fatal(err)
-	}
-	if b := receive(t, got); !bytes.Equal(b, job) {
-		t.Errorf("printer got % X, want % X", b, job)
-	}
-}
-
-func TestTCPFailures(t *testing.T) {
-	// statusPrinter answers the paper query with st, then reads the job.
-	statusPrinter := func(st byte, got chan<- []byte) func(net.Conn) {
-		return func(c net.Conn) {
-			q := make([]byte, 3)
-			if _, err := io.ReadFull(c, q); err != nil || !bytes.Equal(q, []byte{0x10, 0x04, 4}) {
-				got <- q
-				return
-			}
-			_, _ = c.Write([]byte{st})
-			b, _ := io.ReadAll(c)
-			got <- b
-		}
-	}
-	stalled := make(chan struct{})
-	t.Cleanup(func() { close(stalled) })
-	tests := []struct {
-		name  string
-		addr  func(t *testing.T) string
-		check bool
-		want  error
-	}{
-		{"closed port is offline", closedAddr, false, ErrPrinterOffline},
-		{"a printer that never answers has stalled", func(t *testing.T) string {
-			return listen(t, "127.0.0.1:0", func(net.Conn) { <-stalled }).addr
-		}, true, ErrPrinterStalled},
-		{"paper end is out of paper", func(t *testing.T) string {
-			return listen(t, "127.0.0.1:0", statusPrinter(0x72, make(chan []byte, 1))).addr
-		}, true, ErrOutOfPaper},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out := TCP{Address: tt.addr(t), Timeout: 200 * time.Millisecond, CheckPaper: tt.check}
-			err := out.Write(context.Background(), []byte("job"))
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("got %v, want %v", err, tt.want)
-			}
-			var oe *OutputError
-			if !errors.As(err, &oe) || oe.Output != "tcp" || oe.Target != out.Address {
-				t.Errorf("error %v is not an *OutputError naming the printer", err)
-			}
-		})
-	}
-	t.Run("refused error keeps the net error", func(t *testing.T) {
-		err := TCP{Address: closedAddr(t), Timeout: time.Second}.Write(context.Background(), []byte("x"))
-		var ne *net.OpError
-		if !errors.As(err, &ne) {
-			t.Errorf("%v does not wrap a *net.OpError", err)
-		}
-	})
-	t.Run("paper present prints", func(t *testing.T) {
-		got := make(chan []byte, 1)
-		p := listen(t, "127.0.0.1:0", statusPrinter(0x12, got))
-		if err := (TCP{Address: p.addr, Timeout: 5 * time.Second, CheckPaper: true}).Write(context.Background(), []byte("job")); err != nil {
-			t.Fatal(err)
-		}
-		if b := receive(t, got); string(b) != "job" {
-			t.Errorf("printer got %q", b)
-		}
-	})
-}
-
 func TestDevice(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "lp0")
@@ -156,15 +82,18 @@ func TestDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	dev := Device{Path: path, Timeout: time.Second}
+	if dev.Confirms() {
+		t.Error("a device file cannot confirm a job")
+	}
 	for _, job := range [][]byte{[]byte("one\n"), []byte("two\n")} {
-		if err := dev.Write(context.Background(), job); err != nil {
+		if _, err := dev.Write(context.Background(), job); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if b, _ := os.ReadFile(path); string(b) != "one\ntwo\n" {
 		t.Errorf("device got %q", b)
 	}
-	err := Device{Path: filepath.Join(dir, "missing")}.Write(context.Background(), []byte("x"))
+	_, err := Device{Path: filepath.Join(dir, "missing")}.Write(context.Background(), []byte("x"))
 	if !errors.Is(err, ErrPrinterOffline) || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing device: got %v, want ErrPrinterOffline wrapping ErrNotExist", err)
 	}
@@ -182,7 +111,10 @@ func TestCUPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	job := []byte{esc, '@', 0xba, 0xcf, 0x00, lf}
-	if err := (CUPS{Queue: "pos58", Command: lp}).Write(context.Background(), job); err != nil {
+	if (CUPS{}).Confirms() {
+		t.Error("CUPS cannot confirm a job")
+	}
+	if _, err := (CUPS{Queue: "pos58", Command: lp}).Write(context.Background(), job); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(out); !bytes.Equal(b, job) {
@@ -191,29 +123,12 @@ func TestCUPS(t *testing.T) {
 	if b, _ := os.ReadFile(out + ".args"); string(b) != "-d pos58 -o raw\n" {
 		t.Errorf("lp args %q", b)
 	}
-	err := CUPS{Queue: "offline", Command: lp}.Write(context.Background(), job)
+	_, err := CUPS{Queue: "offline", Command: lp}.Write(context.Background(), job)
 	if !errors.Is(err, ErrPrinterOffline) || !bytes.Contains([]byte(err.Error()), []byte("does not exist")) {
 		t.Errorf("failing lp: got %v", err)
 	}
-	err = CUPS{Queue: "pos58", Command: filepath.Join(dir, "no-such-lp")}.Write(context.Background(), job)
+	_, err = CUPS{Queue: "pos58", Command: filepath.Join(dir, "no-such-lp")}.Write(context.Background(), job)
 	if !errors.Is(err, ErrNoLP) {
 		t.Errorf("missing lp: got %v, want ErrNoLP", err)
-	}
-}
-
-// Without the status query, a printer that stops reading is caught by the
-// write deadline once the job no longer fits in the network buffers.
-func TestTCPWriteDeadlineCatchesAPrinterThatStopsReading(t *testing.T) {
-	stalled := make(chan struct{})
-	t.Cleanup(func() { close(stalled) })
-	p := listen(t, "127.0.0.1:0", func(net.Conn) { <-stalled })
-	job := make([]byte, 64<<20) // larger than loopback socket buffers on both ends
-	err := TCP{Address: p.addr, Timeout: 300 * time.Millisecond}.Write(context.Background(), job)
-	if !errors.Is(err, ErrPrinterStalled) {
-		t.Fatalf("got %v, want ErrPrinterStalled", err)
-	}
-	var ne net.Error
-	if !errors.As(err, &ne) || !ne.Timeout() {
-		t.Errorf("%v does not wrap a timeout", err)
 	}
 }

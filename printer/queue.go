@@ -41,20 +41,49 @@ type Config struct {
 	RasterQR bool
 	// KickDrawer opens the cash drawer after each receipt.
 	KickDrawer bool
-	// CheckPaper asks a "tcp" printer for its paper status before each job
-	// (see TCP.CheckPaper).
+	// NoConfirm stops asking a "tcp" printer to confirm each job (see
+	// TCP.NoConfirm). The zero value confirms: a job is done only when the
+	// printer says it processed it, and paper out, cover open and offline
+	// are reported. Turn it on only for a printer that answers no status
+	// request; a job then counts as printed once the network took it,
+	// even if no paper came out.
+	NoConfirm bool
+	// CheckPaper, with NoConfirm, still asks a "tcp" printer its status
+	// before each job (see TCP.CheckPaper).
 	CheckPaper bool
-	// PreviewDir, when set, receives one PNG per job named <job id>.png.
-	// Required for "png".
+	// StatusTimeout bounds each wait for a "tcp" printer's status answer;
+	// 3 s if 0.
+	StatusTimeout time.Duration
+	// PreviewDir receives one PNG per job named <job id>.png, in a folder
+	// only the kiosk's user can read (0700, files 0600): receipts name
+	// what a customer bought. Required for "png"; for the other kinds
+	// previews are written only with KeepPreviews. Old previews are
+	// pruned at start and after each new one (PreviewMaxAge,
+	// PreviewMaxBytes), whatever the kind.
 	PreviewDir string
+	// KeepPreviews writes previews for a real printer ("tcp", "device",
+	// "cups") or "none" too. Off by default: the paper is the record, and
+	// every kept preview is a customer's purchase on disk.
+	KeepPreviews bool
+	// PreviewMaxAge is how long previews are kept; 30 days if 0, forever
+	// if negative.
+	PreviewMaxAge time.Duration
+	// PreviewMaxBytes caps the previews' total size, the oldest deleted
+	// first; 256 MiB if 0, no cap if negative.
+	PreviewMaxBytes int64
 	// Timeout bounds one delivery attempt; 10 s if 0. A dead printer
-	// fails the job after this long and the queue moves on.
+	// fails the job after this long and the queue moves on. For "tcp" it
+	// runs until the printer confirms the job, so it must cover printing
+	// the longest paper.
 	Timeout time.Duration
 	// QueueSize is how many jobs may wait; 32 if 0. Print fails with
 	// ErrQueueFull beyond it rather than block the sale.
 	QueueSize int
-	// Now is the clock for job times; time.Now if nil.
+	// Now is the clock for job times and preview ages; time.Now if nil.
 	Now func() time.Time
+	// After is the clock for a "tcp" printer's deadlines (Timeout,
+	// StatusTimeout); time.After if nil. Tests inject one.
+	After func(time.Duration) <-chan time.Time
 	// OnChange is called after every job state change — from the worker,
 	// or from the goroutine calling Print, Retry or Close — never with a
 	// lock held; it must not block for long.
@@ -84,6 +113,10 @@ type Job struct {
 	Created  time.Time
 	Updated  time.Time
 	Preview  string // path of the job's PNG preview, if one was written
+	// Printer is what the printer last said about itself during this job
+	// (paper, cover, offline); the zero Status when it was not asked or
+	// cannot answer (see Queue.Confirms).
+	Printer Status
 }
 
 // ErrQueueFull is returned by Print and Retry when QueueSize jobs are
@@ -117,11 +150,14 @@ type Queue struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
+	previews bool // write a PNG per job to cfg.PreviewDir
+
 	mu     sync.Mutex
 	jobs   map[string]*jobRec
 	order  []string // job ids, oldest first
 	seq    int
 	closed bool
+	last   Status // the printer's latest answer about itself
 }
 
 type jobRec struct {
@@ -138,8 +174,14 @@ func New(cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Timeout < 0 || cfg.QueueSize < 0 {
+	if cfg.Timeout < 0 || cfg.StatusTimeout < 0 || cfg.QueueSize < 0 {
 		return nil, fmt.Errorf("%w: negative timeout or queue size", ErrBadConfig)
+	}
+	if cfg.PreviewMaxAge == 0 {
+		cfg.PreviewMaxAge = 30 * 24 * time.Hour
+	}
+	if cfg.PreviewMaxBytes == 0 {
+		cfg.PreviewMaxBytes = 256 << 20
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
@@ -157,7 +199,8 @@ func New(cfg Config) (*Queue, error) {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			addr += ":9100"
 		}
-		out = TCP{Address: addr, Timeout: cfg.Timeout, CheckPaper: cfg.CheckPaper}
+		out = TCP{Address: addr, Timeout: cfg.Timeout, StatusTimeout: cfg.StatusTimeout,
+			NoConfirm: cfg.NoConfirm, CheckPaper: cfg.CheckPaper, After: cfg.After}
 	case "device":
 		if cfg.Device == "" {
 			return nil, fmt.Errorf("%w: device printer needs a device path (e.g. /dev/usb/lp0)", ErrBadConfig)
@@ -176,22 +219,28 @@ func New(cfg Config) (*Queue, error) {
 	default:
 		return nil, fmt.Errorf("%w: printer kind %q (want tcp, device, cups, png or none)", ErrBadConfig, cfg.Kind)
 	}
-	if cfg.PreviewDir != "" {
-		if err := os.MkdirAll(cfg.PreviewDir, 0o755); err != nil {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	previews := cfg.PreviewDir != "" && (cfg.Kind == "png" || cfg.KeepPreviews)
+	if previews {
+		if err := makePrivateDir(cfg.PreviewDir); err != nil {
 			return nil, fmt.Errorf("printer: preview directory: %w", err)
 		}
+	}
+	if cfg.PreviewDir != "" {
+		// Best effort: a preview that cannot be deleted must not stop the
+		// kiosk; the next prune tries again.
+		_ = prunePreviews(cfg.PreviewDir, now(), cfg.PreviewMaxAge, cfg.PreviewMaxBytes)
 	}
 	r, err := NewRenderer()
 	if err != nil {
 		return nil, err
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	q := &Queue{
-		cfg: cfg, prof: prof, out: out, render: r, now: now,
+		cfg: cfg, prof: prof, out: out, render: r, now: now, previews: previews,
 		work: make(chan string, cfg.QueueSize), ctx: ctx, cancel: cancel,
 		done: make(chan struct{}), jobs: map[string]*jobRec{},
 	}
@@ -377,9 +426,13 @@ func (q *Queue) run() {
 			q.mu.Unlock()
 			q.changed(snap)
 
-			preview, err := q.deliver(snap.ID, doc, data)
+			preview, st, err := q.deliver(snap.ID, doc, data)
 
 			q.mu.Lock()
+			rec.job.Printer = st
+			if st.Known {
+				q.last = st
+			}
 			if q.ctx.Err() != nil && err != nil {
 				err = fmt.Errorf("%w: %w", ErrClosed, err)
 			}
@@ -399,24 +452,26 @@ func (q *Queue) run() {
 
 // deliver writes the preview (if configured) and sends the bytes (if there
 // is a printer). A preview that cannot be written fails a "png" job only:
-// on a real printer it is a convenience, not the paper.
-func (q *Queue) deliver(id string, doc Doc, data []byte) (string, error) {
+// on a real printer it is a convenience, not the paper. The outputs bound
+// their own time (cfg.Timeout), so a "tcp" printer has time to explain a
+// missed deadline.
+func (q *Queue) deliver(id string, doc Doc, data []byte) (string, Status, error) {
 	var preview string
-	if q.cfg.PreviewDir != "" {
+	if q.previews {
 		path, err := q.writePreview(id, doc)
 		if err != nil && q.cfg.Kind == "png" {
-			return "", err
+			return "", Status{}, err
 		}
 		if err == nil {
 			preview = path
 		}
+		_ = prunePreviews(q.cfg.PreviewDir, q.now(), q.cfg.PreviewMaxAge, q.cfg.PreviewMaxBytes)
 	}
 	if q.out == nil {
-		return preview, nil
+		return preview, Status{}, nil
 	}
-	ctx, cancel := context.WithTimeout(q.ctx, q.cfg.Timeout)
-	defer cancel()
-	return preview, q.out.Write(ctx, data)
+	st, err := q.out.Write(q.ctx, data)
+	return preview, st, err
 }
 
 // writePreview renders doc to PreviewDir/<id>.png through a temporary file,
@@ -432,11 +487,78 @@ func (q *Queue) writePreview(id string, doc Doc) (string, error) {
 	}
 	path := filepath.Join(q.cfg.PreviewDir, id+".png")
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+	_ = os.Remove(tmp) // a leftover keeps its old mode through WriteFile
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
 		return "", fmt.Errorf("printer: write preview: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return "", fmt.Errorf("printer: write preview: %w", err)
 	}
 	return path, nil
+}
+
+// Confirms reports whether a done job means the printer itself confirmed
+// it. False for outputs that cannot answer (device files, CUPS), for a
+// "tcp" printer with NoConfirm, and for "png" and "none": Settings then
+// says the result cannot be confirmed ("无法确认打印结果").
+func (q *Queue) Confirms() bool { return q.out != nil && q.out.Confirms() }
+
+// PrinterState returns what the printer last said about itself (the zero
+// Status if it was never asked or cannot answer).
+func (q *Queue) PrinterState() Status {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.last
+}
+
+// Status summarises the queue and the printer for the status bar. It is
+// not OK when the newest job failed (Detail is Problem of its error) or
+// when the printer said after its last job that it cannot print (out of
+// paper, cover open, offline: Detail is that word). Otherwise it is OK,
+// with Detail "paper_near_end" as a warning or empty. Failed counts the
+// jobs waiting for a retry.
+func (q *Queue) Status() app.PrinterStatus {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	st := app.PrinterStatus{OK: true}
+	for _, id := range q.order {
+		if q.jobs[id].job.State == JobFailed {
+			st.Failed++
+		}
+	}
+	if n := len(q.order); n > 0 {
+		if j := q.jobs[q.order[n-1]].job; j.State == JobFailed {
+			st.OK, st.Detail = false, Problem(j.Err)
+			return st
+		}
+	}
+	if p := q.last.Problem(); p != nil {
+		st.OK, st.Detail = !q.last.blocking(), Problem(p)
+	}
+	return st
+}
+
+// ErrCannotAsk is returned by Check when the output cannot report the
+// printer's status (device files, CUPS, a "tcp" printer with NoConfirm,
+// "png", "none").
+var ErrCannotAsk = errors.New("printer cannot report its status")
+
+// Check asks the printer its status now, without printing, and updates
+// PrinterState and Status with the answer: call it after the cashier
+// changed the roll or closed the cover, so the warning goes away before
+// the next job. It waits for the printer (at most StatusTimeout once
+// connected); call it off the UI goroutine.
+func (q *Queue) Check(ctx context.Context) (Status, error) {
+	p, ok := q.out.(Prober)
+	if !ok || !q.out.Confirms() {
+		return Status{}, ErrCannotAsk
+	}
+	st, err := p.Probe(ctx)
+	if err != nil {
+		return st, fmt.Errorf("printer status: %w", err)
+	}
+	q.mu.Lock()
+	q.last = st
+	q.mu.Unlock()
+	return st, nil
 }

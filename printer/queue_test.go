@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image/png"
-	"io"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,16 +53,18 @@ func newQueue(t *testing.T, cfg Config) (*Queue, watcher) {
 }
 
 func TestQueuePrintsTheEncodedPaperOverTCP(t *testing.T) {
-	got := make(chan []byte, 1)
-	p := listen(t, "127.0.0.1:0", receiving(got))
-	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, Paper: 58, Timeout: 5 * time.Second})
+	p := &escposPrinter{}
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.start(t), Paper: 58, After: newFakeClock().After})
+	if !q.Confirms() {
+		t.Error("a tcp queue must confirm by default")
+	}
 	paper := testPapers()["receipt"]
 	id, err := q.Print(context.Background(), paper)
 	if err != nil {
 		t.Fatal(err)
 	}
 	j := w.until(t, id, JobDone)
-	if j.Attempts != 1 || j.Err != nil || j.Ref != paper.Order.OutTradeNo || j.Paper != app.PaperReceipt {
+	if j.Attempts != 1 || j.Err != nil || j.Ref != paper.Order.OutTradeNo || j.Paper != app.PaperReceipt || !j.Printer.Known {
 		t.Errorf("done job %+v", j)
 	}
 	doc, err := Layout(paper, 32)
@@ -72,8 +75,14 @@ func TestQueuePrintsTheEncodedPaperOverTCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := receive(t, got); !bytes.Equal(b, want) {
+	if b := receive(t, p.got); !bytes.Equal(b, want) {
 		t.Errorf("printer got %d bytes, want the %d encoded", len(b), len(want))
+	}
+	if st := q.Status(); st != (app.PrinterStatus{OK: true}) {
+		t.Errorf("status %+v", st)
+	}
+	if j.Preview != "" {
+		t.Errorf("a real printer wrote a preview %s without KeepPreviews", j.Preview)
 	}
 }
 
@@ -90,8 +99,8 @@ func TestRefusedJobIsRetryable(t *testing.T) {
 	if !errors.Is(j.Err, ErrPrinterOffline) {
 		t.Fatalf("job error %v, want ErrPrinterOffline", j.Err)
 	}
-	got := make(chan []byte, 1)
-	listen(t, addr, receiving(got)) // the printer is switched back on
+	p := &escposPrinter{status: statusReady, got: make(chan []byte, 1)}
+	listen(t, addr, p.serve) // the printer is switched back on
 	if err := q.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +108,7 @@ func TestRefusedJobIsRetryable(t *testing.T) {
 	if j.Attempts != 2 {
 		t.Errorf("attempts %d, want 2", j.Attempts)
 	}
-	if b := receive(t, got); !bytes.HasPrefix(b, []byte{esc, '@'}) {
+	if b := receive(t, p.got); !bytes.HasPrefix(b, []byte{esc, '@'}) {
 		t.Errorf("printer got % X…", b[:min(8, len(b))])
 	}
 	if err := q.Retry(context.Background(), id); !errors.Is(err, ErrNotRetryable) {
@@ -107,15 +116,14 @@ func TestRefusedJobIsRetryable(t *testing.T) {
 	}
 }
 
-// A printer that accepts the connection but never takes data (out of
-// paper, cover open) fails the job after the deadline, and the queue moves
-// on to the next job.
+// A printer that accepts the connection but never takes data fails the
+// job after the status deadline, and Retry prints it once it answers.
 func TestStalledPrinterFailsTheJobAndRetrySucceeds(t *testing.T) {
 	stall := make(chan struct{})
 	t.Cleanup(func() { close(stall) })
 	first := make(chan struct{}, 1)
 	first <- struct{}{}
-	got := make(chan []byte, 2)
+	working := &escposPrinter{status: statusReady, got: make(chan []byte, 2)}
 	p := listen(t, "127.0.0.1:0", func(c net.Conn) {
 		select {
 		case <-first: // the first connection stalls: no status answer, no reads
@@ -123,26 +131,27 @@ func TestStalledPrinterFailsTheJobAndRetrySucceeds(t *testing.T) {
 			return
 		default:
 		}
-		q := make([]byte, 3)
-		_, _ = io.ReadFull(c, q)
-		_, _ = c.Write([]byte{0x12}) // paper present
-		b, _ := io.ReadAll(c)
-		got <- b
+		working.serve(c)
 	})
-	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, Paper: 58, CheckPaper: true, Timeout: 300 * time.Millisecond})
+	clock := newFakeClock()
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, Paper: 58, Timeout: testJobTimeout, StatusTimeout: testStatusTimeout, After: clock.After})
 	id, err := q.Print(context.Background(), testPapers()["receipt"])
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock.fire(t, testStatusTimeout)
 	j := w.until(t, id, JobFailed)
 	if !errors.Is(j.Err, ErrPrinterStalled) {
 		t.Fatalf("job error %v, want ErrPrinterStalled", j.Err)
+	}
+	if st := q.Status(); st.OK || st.Detail != "stalled" || st.Failed != 1 {
+		t.Errorf("status %+v, want stalled with one failed job", st)
 	}
 	if err := q.Retry(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	w.until(t, id, JobDone)
-	if b := receive(t, got); len(b) == 0 {
+	if b := receive(t, working.got); len(b) == 0 {
 		t.Error("retry printed nothing")
 	}
 	jobs := q.Jobs()
@@ -155,7 +164,7 @@ func TestFullQueueFailsFastAndCloseFailsWaitingJobs(t *testing.T) {
 	release := make(chan struct{})
 	p := listen(t, "127.0.0.1:0", func(net.Conn) { <-release })
 	defer close(release)
-	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, CheckPaper: true, QueueSize: 1, Timeout: time.Minute})
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, QueueSize: 1, After: newFakeClock().After})
 	paper := testPapers()["receipt"]
 	first, err := q.Print(context.Background(), paper)
 	if err != nil {
@@ -264,5 +273,130 @@ func TestTCPAddressDefaultsToPort9100(t *testing.T) {
 	q, _ := newQueue(t, Config{Kind: "tcp", Address: "192.0.2.7"})
 	if a := q.out.(TCP).Address; a != "192.0.2.7:9100" {
 		t.Errorf("address %q", a)
+	}
+}
+
+// The queue's status carries the word the screens translate, and a job is
+// done only when the printer confirmed it.
+func TestQueueStatusSaysWhatTheCashierMustFix(t *testing.T) {
+	tests := []struct {
+		name    string
+		printer escposPrinter
+		expire  bool // the printer never confirms: the job deadline passes
+		state   JobState
+		want    app.PrinterStatus
+	}{
+		{"a confirmed job leaves the printer OK", escposPrinter{}, false, JobDone,
+			app.PrinterStatus{OK: true}},
+		{"paper near end prints with a warning", escposPrinter{status: statusNearEnd}, false, JobDone,
+			app.PrinterStatus{OK: true, Detail: "paper_near_end"}},
+		{"paper end fails the job", escposPrinter{status: statusPaperEnd}, false, JobFailed,
+			app.PrinterStatus{Detail: "paper", Failed: 1}},
+		{"cover open fails the job", escposPrinter{status: statusCoverOpen}, false, JobFailed,
+			app.PrinterStatus{Detail: "cover", Failed: 1}},
+		{"an offline printer fails the job", escposPrinter{status: statusOffline}, false, JobFailed,
+			app.PrinterStatus{Detail: "offline", Failed: 1}},
+		{"a job the printer never confirms is not done", escposPrinter{noProcess: true}, true, JobFailed,
+			app.PrinterStatus{Detail: "unconfirmed", Failed: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.printer
+			p.asked = make(chan string, 16)
+			clock := newFakeClock()
+			q, w := newQueue(t, Config{Kind: "tcp", Address: p.start(t), Timeout: testJobTimeout, StatusTimeout: testStatusTimeout, After: clock.After})
+			id, err := q.Print(context.Background(), testPapers()["receipt"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.expire {
+				waitAsked(t, p.asked, "processed")
+				clock.fire(t, testJobTimeout)
+			}
+			j := w.until(t, id, tt.state)
+			if got := q.Status(); got != tt.want {
+				t.Errorf("status %+v, want %+v", got, tt.want)
+			}
+			if got := Problem(j.Err); tt.state == JobFailed && got != tt.want.Detail {
+				t.Errorf("Problem(%v) = %q, want %q", j.Err, got, tt.want.Detail)
+			}
+		})
+	}
+}
+
+// A roll that runs out right after a confirmed job leaves the job done but
+// the printer not OK, so the cashier changes it before the next sale.
+func TestPaperEndAfterTheLastJobShowsBeforeTheNextSale(t *testing.T) {
+	p := escposPrinter{during: statusPaperEnd}
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.start(t), After: newFakeClock().After})
+	id, err := q.Print(context.Background(), testPapers()["receipt"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.until(t, id, JobDone)
+	if got, want := q.Status(), (app.PrinterStatus{Detail: "paper"}); got != want {
+		t.Errorf("status %+v, want %+v", got, want)
+	}
+	if !q.PrinterState().PaperEnd {
+		t.Errorf("printer state %+v", q.PrinterState())
+	}
+}
+
+func TestProblemWords(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{&OutputError{Output: "tcp", Kind: ErrOutOfPaper}, "paper"},
+		{ErrPaperNearEnd, "paper_near_end"},
+		{fmt.Errorf("print job 1: %w", &OutputError{Output: "tcp", Kind: ErrCoverOpen}), "cover"},
+		{ErrPrinterOffline, "offline"},
+		{ErrPrinterStalled, "stalled"},
+		{ErrUnconfirmed, "unconfirmed"},
+		{ErrNoLP, "lp"},
+		{errors.New("disk full"), "error"},
+	}
+	for _, tt := range tests {
+		if got := Problem(tt.err); got != tt.want {
+			t.Errorf("Problem(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestCheckClearsThePaperWarningOnceTheRollIsChanged(t *testing.T) {
+	roll := statusPaperEnd
+	var mu sync.Mutex
+	p := listen(t, "127.0.0.1:0", func(c net.Conn) {
+		mu.Lock()
+		fp := escposPrinter{status: roll, got: make(chan []byte, 1)}
+		mu.Unlock()
+		fp.serve(c)
+	})
+	q, w := newQueue(t, Config{Kind: "tcp", Address: p.addr, After: newFakeClock().After})
+	id, err := q.Print(context.Background(), testPapers()["receipt"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.until(t, id, JobFailed)
+	if st, err := q.Check(context.Background()); err != nil || !st.PaperEnd {
+		t.Fatalf("Check with no paper: %+v, %v", st, err)
+	}
+	mu.Lock()
+	roll = statusReady // the cashier puts in a new roll
+	mu.Unlock()
+	if st, err := q.Check(context.Background()); err != nil || st.Problem() != nil {
+		t.Fatalf("Check with paper: %+v, %v", st, err)
+	}
+	if err := q.Retry(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	w.until(t, id, JobDone)
+	if got := q.Status(); got != (app.PrinterStatus{OK: true}) {
+		t.Errorf("status %+v", got)
+	}
+	nq, _ := newQueue(t, Config{Kind: "tcp", Address: p.addr, NoConfirm: true})
+	if _, err := nq.Check(context.Background()); !errors.Is(err, ErrCannotAsk) {
+		t.Errorf("Check without confirmation: %v, want ErrCannotAsk", err)
 	}
 }
