@@ -7,11 +7,11 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN     := bin
 
 # Debian packages: cgo toolchain and the X11/GL/Wayland headers Fyne 2.8
-# (GLFW 3.4) compiles against; Xvfb, xwd and ImageMagick for screenshots;
+# (GLFW 3.4) compiles against; ALSA for the spoken announcement; Xvfb, xwd and ImageMagick for screenshots;
 # ca-certificates for the module proxy.
 APT_BUILD := ca-certificates gcc libc6-dev pkg-config libgl-dev libx11-dev \
              libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
-             libwayland-dev libxkbcommon-dev libegl-dev
+             libwayland-dev libxkbcommon-dev libegl-dev libasound2-dev
 APT_RUN   := xvfb x11-apps x11-utils imagemagick xdotool
 APT_PKGS  := $(APT_BUILD) $(APT_RUN)
 

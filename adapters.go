@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"saoma/app"
 	"saoma/app/demo"
 	"saoma/payment/wxpay"
 	"saoma/printer"
+	"saoma/speaker"
 	"saoma/store"
 )
 
@@ -65,6 +67,11 @@ func printerConfig(c app.PrinterConfig, previewDir string) printer.Config {
 		RasterQR:   c.RasterQR,
 		KickDrawer: c.KickDrawer,
 		PreviewDir: previewDir,
+
+		NoConfirm:     c.NoConfirm,
+		StatusTimeout: c.StatusTimeout.Duration,
+		KeepPreviews:  c.KeepPreviews,
+		PreviewMaxAge: c.PreviewMaxAge.Duration,
 	}
 }
 
@@ -94,25 +101,12 @@ func wxpayConfig(c app.Config, w *demo.World) (wxpay.Config, error) {
 	return wx, nil
 }
 
-// printerStatus summarises the print queue for the status bar: the newest
-// job's failure, if it failed, and how many failed jobs wait for a retry.
-func printerStatus(q *printer.Queue) app.PrinterStatus {
-	st := app.PrinterStatus{OK: true}
-	jobs := q.Jobs()
-	for _, j := range jobs {
-		if j.State == printer.JobFailed {
-			st.Failed++
-		}
-	}
-	if n := len(jobs); n > 0 && jobs[n-1].State == printer.JobFailed {
-		st.OK = false
-		st.Detail = printerProblem(jobs[n-1].Err)
-	}
-	return st
-}
-
 // retryFailed sends every failed print job again.
 func retryFailed(ctx context.Context, q *printer.Queue) error {
+	// Ask the printer first, so a fixed paper roll clears the warning.
+	if _, err := q.Check(ctx); err != nil && !errors.Is(err, printer.ErrCannotAsk) {
+		return err
+	}
 	var first error
 	for _, j := range q.Jobs() {
 		if j.State != printer.JobFailed {
@@ -125,18 +119,12 @@ func retryFailed(ctx context.Context, q *printer.Queue) error {
 	return first
 }
 
-// printerProblem names a print failure with one of the words the screens
-// translate: offline, paper, stalled, lp, or error.
-func printerProblem(err error) string {
-	switch {
-	case errors.Is(err, printer.ErrPrinterOffline):
-		return "offline"
-	case errors.Is(err, printer.ErrOutOfPaper):
-		return "paper"
-	case errors.Is(err, printer.ErrPrinterStalled):
-		return "stalled"
-	case errors.Is(err, printer.ErrNoLP):
-		return "lp"
+// speakerOptions maps the config's [speaker] onto the announcer: the
+// language follows the kiosk's unless the owner chose one.
+func speakerOptions(c app.Config, logger *slog.Logger) speaker.Options {
+	lang := c.Speaker.Language
+	if lang == "" {
+		lang = c.Locale
 	}
-	return "error"
+	return speaker.Options{Lang: speaker.LangOf(lang), Volume: c.Speaker.Volume, Muted: c.Speaker.Muted, Logger: logger}
 }

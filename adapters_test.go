@@ -22,8 +22,8 @@ func TestPrinterProblem(t *testing.T) {
 		{errors.New("something else"), "error"},
 	}
 	for _, c := range cases {
-		if got := printerProblem(c.err); got != c.want {
-			t.Errorf("printerProblem(%v) = %q, want %q", c.err, got, c.want)
+		if got := printer.Problem(c.err); got != c.want {
+			t.Errorf("printer.Problem(%v) = %q, want %q", c.err, got, c.want)
 		}
 	}
 }

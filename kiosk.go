@@ -23,6 +23,7 @@ import (
 	"saoma/payment/relay"
 	"saoma/payment/wxpay"
 	"saoma/printer"
+	"saoma/speaker"
 	"saoma/store"
 	"saoma/ui"
 )
@@ -132,6 +133,7 @@ type kiosk struct {
 	printer    *printer.Queue
 	engine     *app.Engine
 	relayDone  chan struct{}
+	speaker    *speaker.Announcer
 	logger     *slog.Logger
 	// live is the engine once built, for adapters' goroutines that start
 	// before it exists.
@@ -233,10 +235,11 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 	if err != nil {
 		return nil, fmt.Errorf("wxpay: %w", err)
 	}
-	notifyURL := ""
+	notifyURL := cfg.WxPay.NotifyURL // polling only
 	if cfg.Relay.URL != "" {
-		notifyURL = cfg.Relay.URL + "/wxpay/notify/" + cfg.KioskID
+		notifyURL = relay.NotifyURL(cfg.Relay.URL, cfg.KioskID)
 	}
+	k.speaker = speaker.New(speakerOptions(cfg, logger.With("component", "speaker")))
 	k.engine, err = app.NewEngine(app.EngineConfig{
 		KioskID:        cfg.KioskID,
 		Shop:           cfg.Shop,
@@ -255,9 +258,10 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 		Logger:         logger.With("component", "engine"),
 		Demo:           k.world != nil,
 		SimURL:         k.simURL(),
-		PrinterStatus:  func() app.PrinterStatus { return printerStatus(k.printer) },
+		PrinterStatus:  k.printer.Status,
 		RetryPrints:    func(ctx context.Context) error { return retryFailed(ctx, k.printer) },
 		Flagged:        k.store.Flagged,
+		Announce:       func(f app.Fen) { k.speaker.Announce(int64(f)) },
 	})
 	if err != nil {
 		return nil, err
@@ -309,6 +313,9 @@ func (k *kiosk) close() {
 	}
 	if k.printer != nil {
 		k.printer.Close()
+	}
+	if k.speaker != nil {
+		k.speaker.Close()
 	}
 	if k.store != nil {
 		k.store.Close()

@@ -28,6 +28,7 @@ type Config struct {
 	WxPay   WxPayConfig   `toml:"wxpay"`
 	Relay   RelayConfig   `toml:"relay"`
 	Printer PrinterConfig `toml:"printer"`
+	Speaker SpeakerConfig `toml:"speaker"`
 }
 
 // WxPayConfig is the merchant account.
@@ -50,6 +51,12 @@ type WxPayConfig struct {
 	// SpbillCreateIP is the kiosk's public IP sent with unified orders
 	// (WeChat requires a value); "127.0.0.1" if empty.
 	SpbillCreateIP string `toml:"spbill_create_ip"`
+	// NotifyURL is only for a kiosk without a relay (polling only): the
+	// notify_url WeChat requires with every order. Notifications sent
+	// there never reach the kiosk, which then learns of each payment by
+	// asking WeChat (every 2 s at first, at most 5 s apart). With a relay
+	// leave it unset: the relay's URL is used.
+	NotifyURL string `toml:"notify_url"`
 }
 
 // RelayConfig is the kiosk's link to its relay.
@@ -73,6 +80,31 @@ type PrinterConfig struct {
 	RasterQR  bool   `toml:"raster_qr"`  // for printers without GS ( k
 	// KickDrawer opens the cash drawer after each receipt.
 	KickDrawer bool `toml:"kick_drawer"`
+	// NoConfirm turns off asking a network printer to confirm each job
+	// (GS r 1 after the job). Default off: a job counts as printed only
+	// when the printer says so. Set it only for a printer that never
+	// answers status requests (every job then fails as "stalled").
+	NoConfirm bool `toml:"no_confirm"`
+	// StatusTimeout is how long to wait for the printer's answer to a
+	// status request; 3s if unset.
+	StatusTimeout Duration `toml:"status_timeout"`
+	// KeepPreviews keeps a PNG preview of every paper for a real printer
+	// too (kind "png" always keeps them). Previews are private (0600).
+	KeepPreviews bool `toml:"keep_previews"`
+	// PreviewMaxAge prunes previews older than this; 720h (30 days) if
+	// unset.
+	PreviewMaxAge Duration `toml:"preview_max_age"`
+}
+
+// SpeakerConfig is the spoken "微信收款 N 元" on every payment.
+type SpeakerConfig struct {
+	// Muted silences the announcement; default off (it speaks).
+	Muted bool `toml:"muted"`
+	// Volume is 1–100; 100 if unset.
+	Volume int `toml:"volume"`
+	// Language is "zh" or "en"; unset follows the kiosk's locale. A shop
+	// with an English screen may still want it said in Chinese.
+	Language string `toml:"language"`
 }
 
 // Duration is a time.Duration written in TOML as a string like "2h" or

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -177,8 +179,27 @@ func (c Config) Validate() error {
 	if (w.AppID != "") != (w.MchID != "") || (w.AppID != "") != (w.Key != "") {
 		return bad("wxpay", "appid, mch_id and key go together")
 	}
-	if c.Relay.URL != "" && !strings.HasPrefix(c.Relay.URL, "https://") && !strings.HasPrefix(c.Relay.URL, "http://") {
-		return bad("relay.url", "want an http(s) URL, got %q", c.Relay.URL)
+	if c.Relay.URL != "" {
+		if msg := checkBaseURL(c.Relay.URL); msg != "" {
+			return bad("relay.url", "%s, got %q", msg, c.Relay.URL)
+		}
+	}
+	if w.NotifyURL != "" {
+		if msg := checkBaseURL(w.NotifyURL); msg != "" && !strings.Contains(msg, "path") {
+			return bad("wxpay.notify_url", "%s, got %q", msg, w.NotifyURL)
+		}
+	}
+	if w.SpbillCreateIP != "" && net.ParseIP(w.SpbillCreateIP) == nil {
+		return bad("wxpay.spbill_create_ip", "want the shop's public IP address such as 203.0.113.7, got %q", w.SpbillCreateIP)
+	}
+	if c.Live() && c.Relay.URL == "" && w.NotifyURL == "" {
+		return bad("relay.url", "a live kiosk needs its relay ([relay] url and token), or, to confirm payments by polling only, [wxpay] notify_url")
+	}
+	if v := c.Speaker.Volume; v < 0 || v > 100 {
+		return bad("speaker.volume", "want 1 to 100, got %d", v)
+	}
+	if l := c.Speaker.Language; l != "" && l != "zh" && l != "en" {
+		return bad("speaker.language", `want "zh" or "en", got %q`, l)
 	}
 	switch c.Printer.Kind {
 	case "", "png", "none", "tcp", "device", "cups":
@@ -189,6 +210,22 @@ func (c Config) Validate() error {
 		return bad("printer.paper", "want 58 or 80, got %d", p)
 	}
 	return nil
+}
+
+// checkBaseURL says what is wrong with an http(s) base URL, or "".
+func checkBaseURL(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http"):
+		return "want an http(s) URL"
+	case u.Host == "":
+		return "want a host name in the URL"
+	case u.RawQuery != "" || u.Fragment != "":
+		return "want no ?query or #fragment in the URL"
+	case strings.Trim(u.Path, "/") != "":
+		return "want the relay's base URL without a path"
+	}
+	return ""
 }
 
 // Live reports whether the config names a merchant (otherwise the kiosk

@@ -68,12 +68,36 @@ func TestLoadConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"bad duration", strings.Replace(goodConfig, `"90m"`, `"ninety"`, 1), "qr_lifetime"},
 		{"lifetime too long", strings.Replace(goodConfig, `"90m"`, `"3h"`, 1), "config.toml:5: qr_lifetime"},
 		{"syntax", goodConfig + "\n[wxpay\n", "config.toml:22"},
+		{"bad spbill_create_ip", strings.Replace(goodConfig, `key = "0123456789abcdef0123456789abcdef"`, `key = "0123456789abcdef0123456789abcdef"
+spbill_create_ip = "203.0.113"`, 1), "config.toml:11: wxpay.spbill_create_ip: want the shop's public IP"},
+		{"live without a relay", strings.Replace(goodConfig, `url = "https://relay.example.com"`, ``, 1), "relay.url: a live kiosk needs its relay"},
+		{"relay url with a path", strings.Replace(goodConfig, `"https://relay.example.com"`, `"https://relay.example.com/wxpay/notify"`, 1), "config.toml:13: relay.url: want the relay's base URL without a path"},
+		{"relay url without a host", strings.Replace(goodConfig, `"https://relay.example.com"`, `"https:///"`, 1), "relay.url: want a host name"},
+		{"speaker volume", goodConfig + "\n[speaker]\nvolume = 130\n", "speaker.volume: want 1 to 100"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := LoadConfig(writeConfig(t, c.edit, 0o600))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("err = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigAcceptsWhatShopsWrite(t *testing.T) {
+	cases := []struct{ name, text string }{
+		{"relay URL ending in a slash", strings.Replace(goodConfig, `"https://relay.example.com"`, `"https://relay.example.com/"`, 1)},
+		{"polling only with an explicit notify_url", strings.Replace(strings.Replace(goodConfig, `url = "https://relay.example.com"`, ``, 1),
+			`key = "0123456789abcdef0123456789abcdef"`, `key = "0123456789abcdef0123456789abcdef"
+notify_url = "https://shop.example.com/wxpay/notify"`, 1)},
+		{"IPv6 spbill_create_ip", strings.Replace(goodConfig, `key = "0123456789abcdef0123456789abcdef"`, `key = "0123456789abcdef0123456789abcdef"
+spbill_create_ip = "2001:db8::7"`, 1)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := LoadConfig(writeConfig(t, c.text, 0o600)); err != nil {
+				t.Errorf("refused: %v", err)
 			}
 		})
 	}

@@ -102,6 +102,11 @@ type EngineConfig struct {
 	// cancel, amount mismatch, conflicting payment), newest first; optional.
 	Flagged func() ([]Order, error)
 
+	// Announce says "微信收款 N 元" aloud; called once per payment (never
+	// for a duplicate notification, a restart or a refund); optional and
+	// must not block.
+	Announce func(Fen)
+
 	// RetryBackoff is the first wait between unified-order attempts
 	// (doubling); 500 ms if 0. Attempts is how many are made; 3 if 0.
 	RetryBackoff time.Duration

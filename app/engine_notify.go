@@ -68,6 +68,9 @@ func (e *Engine) confirm(c Confirmation) (Order, ConfirmOutcome, error) {
 	switch out {
 	case Confirmed, ConfirmedAfterCancel:
 		e.log.Info("paid", "out_trade_no", o.OutTradeNo, "total", o.Total, "source", c.Source, "outcome", out)
+		if e.cfg.Announce != nil {
+			e.cfg.Announce(o.Total)
+		}
 		e.printReceipt(o, false)
 	case AmountMismatch, ConflictingPayment, NumberCollision:
 		e.log.Error("payment alert", "out_trade_no", o.OutTradeNo, "outcome", out, "reported", c.TotalFee, "total", o.Total)

@@ -834,3 +834,30 @@ func TestGoodsHandedOverClearsPaidAfterCancel(t *testing.T) {
 		t.Errorf("still %d orders needing attention", len(f))
 	}
 }
+
+func TestEachPaymentIsAnnouncedOnce(t *testing.T) {
+	var mu sync.Mutex
+	var said []app.Fen
+	r := newRig(t, func(_ *wxsim.Config, c *app.EngineConfig) {
+		c.Announce = func(f app.Fen) { mu.Lock(); said = append(said, f); mu.Unlock() }
+	})
+	o := r.charge()
+	r.scan(o.CodeURL)
+	r.waitFor(o.OutTradeNo, app.StatePaid)
+	body := <-r.notify.bodies // WeChat repeats the notification
+	if err := r.eng.HandleNotification(r.ctx, body); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.eng.Refund(r.ctx, o.OutTradeNo, 100, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.restart()
+	if _, err := r.eng.Reprint(r.ctx, o.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(said) != 1 || said[0] != o.Total {
+		t.Errorf("announced %v, want once %s", said, o.Total)
+	}
+}

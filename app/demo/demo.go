@@ -125,7 +125,7 @@ func Start(ctx context.Context, dataDir string, opt Options) (*World, error) {
 		RelayURL:   relayURL,
 		RelayToken: token,
 		KioskID:    KioskID,
-		NotifyURL:  relayURL + "/wxpay/notify/" + KioskID,
+		NotifyURL:  relay.NotifyURL(relayURL, KioskID),
 		SimURL:     sim.URL() + "/",
 		sim:        sim,
 		relaySrv:   rs,
