@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,4 +36,26 @@ func dailyBackup(st *store.Store, dataDir string, now time.Time) (string, error)
 		old = old[1:]
 	}
 	return path, nil
+}
+
+// backupDaily takes the day's backup now and checks again every hour until
+// ctx ends, so a kiosk that stays up for days still gets one backup each
+// day. report hears of each backup taken or failed.
+func backupDaily(ctx context.Context, st *store.Store, dataDir string, now func() time.Time,
+	after func(time.Duration) <-chan time.Time, report func(path string, err error)) {
+	last := ""
+	for {
+		path, err := dailyBackup(st, dataDir, now())
+		if err != nil || path != last {
+			report(path, err)
+		}
+		if err == nil {
+			last = path
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-after(time.Hour):
+		}
+	}
 }

@@ -193,11 +193,19 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 	if err != nil {
 		return nil, fmt.Errorf("ledger in %s: %w", k.dataDir, err)
 	}
-	if path, err := dailyBackup(k.store, k.dataDir, time.Now()); err != nil {
-		logger.Warn("ledger backup failed", "err", err)
-	} else {
-		logger.Info("ledger backed up", "path", path)
+	if n, err := store.CleanTemp(k.dataDir); err != nil || n > 0 {
+		logger.Info("removed temporary copies left by an interrupted backup or export", "count", n, "err", err)
 	}
+	if n, err := store.CleanTemp(filepath.Join(k.dataDir, "backups")); err != nil || n > 0 {
+		logger.Info("removed temporary backup copies", "count", n, "err", err)
+	}
+	go backupDaily(ctx, k.store, k.dataDir, time.Now, time.After, func(path string, err error) {
+		if err != nil {
+			logger.Warn("ledger backup failed", "err", err)
+			return
+		}
+		logger.Info("ledger backed up", "path", path)
+	})
 	if demoMode {
 		k.world, err = demo.Start(ctx, k.dataDir, demo.Options{Logger: logger})
 		if err != nil {

@@ -3,7 +3,9 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,7 +39,8 @@ func BenchmarkNotificationToUpdate(b *testing.B) {
 		no := fmt.Sprintf("k1B%013d", i)
 		nos[i] = no
 		o := app.Order{OutTradeNo: no, KioskID: "k1", Total: 1800, State: app.StateAwaiting, CreatedAt: now,
-			Lines: []app.Line{{ProductID: "1", Name: "咖啡", UnitPrice: 1800, Qty: 1}}, TimeExpire: now.Add(time.Hour)}
+			Lines: []app.Line{{ProductID: "1", Name: "咖啡", UnitPrice: 1800, Qty: 1}}, TimeExpire: now.Add(time.Hour),
+			CodeURL: "weixin://wxpay/bizpayurl?pr=" + no}
 		if err := st.Create(o); err != nil {
 			b.Fatal(err)
 		}
@@ -59,5 +62,94 @@ func BenchmarkNotificationToUpdate(b *testing.B) {
 				break
 			}
 		}
+	}
+}
+
+// flaky fails a share of order queries as a transport error would, the
+// rest go to the simulator.
+type flaky struct {
+	*wxpay.Client
+	rate float64
+	rng  *rand.Rand
+	mu   sync.Mutex
+}
+
+func (f *flaky) OrderQuery(ctx context.Context, r wxpay.OrderQueryRequest) (*wxpay.OrderQueryResponse, error) {
+	f.mu.Lock()
+	fail := f.rng.Float64() < f.rate
+	f.mu.Unlock()
+	if fail {
+		return nil, wxpay.ErrTransport
+	}
+	return f.Client.OrderQuery(ctx, r)
+}
+
+// BenchmarkRestartReadyToSell measures a restart with 20 orders left open
+// while WeChat fails 20 % of queries: from Start to the engine taking a new
+// sale. Settling goes on in the background, each order on its own.
+func BenchmarkRestartReadyToSell(b *testing.B) {
+	sim, err := wxsim.Start(wxsim.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sim.Close()
+	client, err := wxpay.NewClient(sim.ClientConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	pay := &flaky{Client: client, rate: 0.2, rng: rand.New(rand.NewPCG(1, 2))}
+	lines := []app.Line{{ProductID: "1001", Name: "美式咖啡", UnitPrice: 1800, Qty: 1}}
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		// 20 orders left open by the previous life, none still on screen.
+		st, err := store.Open(filepath.Join(b.TempDir(), fmt.Sprintf("ledger%d.db", i)), store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg := app.EngineConfig{KioskID: "k1", Orders: st, Catalog: st, Reports: st, Payments: pay,
+			AppID: sim.AppID(), MchID: sim.MchID(), APIKey: sim.Key(), NotifyURL: "http://127.0.0.1/n"}
+		eng, err := app.NewEngine(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := eng.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if cur, ok := eng.Current(); ok {
+			eng.Done(cur.OutTradeNo)
+		}
+		for j := 0; j < 20; j++ {
+			o, err := eng.Charge(ctx, lines)
+			if err != nil {
+				b.Fatal(err)
+			}
+			eng.Done(o.OutTradeNo)
+		}
+		cancel()
+		eng.Wait()
+		b.StartTimer()
+
+		eng, err = app.NewEngine(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel = context.WithCancel(context.Background())
+		if err := eng.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if cur, ok := eng.Current(); ok {
+			eng.Done(cur.OutTradeNo) // the cashier leaves the order that came back
+		}
+		o, err := eng.Charge(ctx, lines) // ready: a new sale gets its QR at once
+		b.StopTimer()
+		if err != nil || o.CodeURL == "" {
+			b.Fatalf("charge after restart: %v", err)
+		}
+		cancel()
+		eng.Wait()
+		st.Close()
+		b.StartTimer()
 	}
 }

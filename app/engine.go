@@ -129,7 +129,10 @@ type Engine struct {
 	nextSub  int
 	locks    map[string]*sync.Mutex
 	watchers map[string]chan struct{} // wake channel per watched order
-	wg       sync.WaitGroup
+	// startSlots bounds how many orders left open are settled at once
+	// after a restart.
+	startSlots chan struct{}
+	wg         sync.WaitGroup
 }
 
 // NewEngine checks cfg and returns an engine; Start brings it to life.
@@ -169,6 +172,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		subs:     map[int]chan Update{},
 		locks:    map[string]*sync.Mutex{},
 		watchers: map[string]chan struct{}{},
+
+		startSlots: make(chan struct{}, 2),
 	}, nil
 }
 
@@ -245,6 +250,13 @@ func (e *Engine) settleAtStart(no string) {
 		defer e.wg.Done()
 		backoff := time.Second
 		for {
+			// A few at a time, so the cashier's first sale does not
+			// queue behind every old order's ledger writes.
+			select {
+			case e.startSlots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			o, err := e.settle(ctx, no, SourceStartup)
 			if err == nil && o.State.Open() {
 				o, err = e.cancel(ctx, no, SourceStartup)
@@ -252,6 +264,7 @@ func (e *Engine) settleAtStart(no string) {
 					err = nil // the watcher closes it when WeChat allows
 				}
 			}
+			<-e.startSlots
 			if err == nil || ctx.Err() != nil {
 				return
 			}
