@@ -47,24 +47,34 @@ type ProductTotal struct {
 	Amount    Fen
 }
 
-// DayTotal is one business day's takings.
+// DayTotal is one business day's takings. Refunds count on the day they
+// were asked for, not the day of the sale they return money from.
 type DayTotal struct {
-	Day   Day
-	Sales int
-	Gross Fen
-	Net   Fen
+	Day            Day
+	Sales          int
+	Gross          Fen // money received for that day's sales
+	Refunds        Fen // refunds asked for that day that WeChat reports succeeded
+	RefundsPending Fen // refunds asked for that day whose outcome is not final yet
+	Net            Fen // Gross − Refunds
 }
 
-// Summary answers "what did we take?" for a range of business days.
+// Summary answers "what did we take?" for a range of business days. Sales
+// count on the business day of their payment, refunds on the business day
+// they were asked for (a sale on Monday refunded on Tuesday is Monday's gross
+// and Tuesday's refund).
 type Summary struct {
-	From, To  Day // inclusive
-	Sales     int // paid orders (including paid after cancel)
-	Gross     Fen // money received
-	Refunds   Fen // money returned (refunds not failed)
-	Net       Fen // Gross − Refunds
-	ByProduct []ProductTotal
-	ByHour    [24]Fen       // gross by local hour of payment
-	ByState   map[State]int // orders by final outcome, cancelled ones too
-	Days      []DayTotal    // one per day in the range, oldest first
-	Flagged   int           // orders carrying a Flag
+	From, To Day // inclusive
+	Sales    int // paid orders (including paid after cancel)
+	Gross    Fen // money received
+	Refunds  Fen // money returned: refunds asked for in the range that WeChat reports succeeded
+	// RefundsPending is refunds asked for in the range whose outcome WeChat
+	// has not reported as final (pending, processing, abnormal). They are
+	// not subtracted from Net until they succeed.
+	RefundsPending Fen
+	Net            Fen // Gross − Refunds
+	ByProduct      []ProductTotal
+	ByHour         [24]Fen       // gross by local hour of payment
+	ByState        map[State]int // orders by final outcome, cancelled ones too
+	Days           []DayTotal    // one per day in the range, oldest first
+	Flagged        int           // orders carrying a Flag
 }

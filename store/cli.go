@@ -78,34 +78,6 @@ func ExportCommand(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// writeFileAtomic writes path through a temporary file so a failed export
-// leaves no half file behind.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
 // SeedDemoCommand implements `saoma seed-demo -data DIR -days N -per-day M
 // [-seed S] [-kiosk K]`: it fills the ledger (creating it) with the demo
 // catalog and realistic demo trading ending today. The same seed gives the

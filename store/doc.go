@@ -23,21 +23,39 @@
 //	open      created-at (big-endian ns) + out_trade_no → nothing
 //	flagged   created-at (big-endian ns) + out_trade_no → nothing
 //	days      yyyymmdd + sale time (big-endian ns) + out_trade_no → JSON row
+//	refunddays yyyymmdd + time asked (big-endian ns) + out_refund_no →
+//	          JSON {out_trade_no, amount, refund state}
 //
 // The days bucket indexes every order whose outcome matters to the owner
 // (paid or refunded, closed, expired, flagged) under its business day: the
 // day of payment for paid orders, the day of creation otherwise. Its value
-// is a small summary row (state, flag, total, refunded, transaction id,
-// lines), so a day's report or export never reads order histories and never
-// scans other days. Refunds count against the day of the sale.
+// is a small summary row (state, flag, total, refunded (succeeded), refund
+// pending, transaction id, lines), so a day's report or export never reads
+// order histories and never scans other days.
+//
+// The refunddays bucket indexes every refund that has not failed under the
+// business day it was asked for (Refund.CreatedAt), so reports count a
+// refund on its own day, not the sale's: money returned once WeChat reports
+// it succeeded, pending (shown apart, not subtracted from net) until then.
+// Both indexes are written in the same transaction as the order.
 //
 // # Versions
 //
 // The schema version lives in the meta bucket. A file written before
 // versioning (version 0: orders and products but no meta and no indexes) is
 // migrated on Open by building its indexes; a file from a newer Saoma is
-// refused with ErrSchemaTooNew. Opening with a different day boundary or time
-// zone than the index was built with rebuilds the day index.
+// refused with ErrSchemaTooNew. Any older version has its order indexes
+// rebuilt from the orders on Open (version 2 → 3 adds refunddays); a
+// read-only Open of an older file fails with ErrNeedsUpgrade. Opening with a
+// different day boundary or time zone than the index was built with rebuilds
+// the day indexes.
+//
+// # Temporary files
+//
+// BackupFile and the export command write through a temporary file in the
+// target's directory (".NAME.tmp" and digits) and rename it; on any error it
+// is removed. A killed process can leave one behind: CleanTemp removes
+// exactly those names and nothing else.
 //
 // # Backup and restore
 //

@@ -28,7 +28,7 @@ const timeLayout = "2006-01-02 15:04:05"
 // detailHeader is the header of the CSV and of the XLSX detail sheet.
 var detailHeader = []string{
 	"时间 Time", "营业日 Day", "订单号 Out trade no", "微信支付单号 Transaction id", "商品 Items",
-	"金额 Total", "已退款 Refunded", "净额 Net", "状态 State", "标记 Flag",
+	"金额 Total", "已退款 Refunded", "退款处理中 Refund pending", "净额 Net", "状态 State", "标记 Flag",
 }
 
 // guard defuses spreadsheet formula injection: a text cell starting with
@@ -54,7 +54,8 @@ func (r *row) items() string {
 	return b.String()
 }
 
-// net is the money the order leaves with the shop: nothing unless paid.
+// net is the money the order leaves with the shop: nothing unless paid,
+// and refunds only once WeChat reports them succeeded.
 func (r *row) net() app.Fen {
 	if !r.State.Paid() {
 		return 0
@@ -71,10 +72,10 @@ func (s *Store) exportRows(from, to app.Day) ([]dayRow, app.Summary, error) {
 	}
 	acc := newSummer(from, n)
 	var rows []dayRow
-	err = s.eachRow(from, to, func(r *dayRow) error {
+	err = s.scan(from, to, func(r *dayRow) error {
 		rows = append(rows, *r)
 		return acc.add(r)
-	})
+	}, acc.addRefund)
 	if err != nil {
 		return nil, app.Summary{}, err
 	}
@@ -82,8 +83,11 @@ func (s *Store) exportRows(from, to app.Day) ([]dayRow, app.Summary, error) {
 }
 
 // Export writes business days from..to to w: CSV (UTF-8 with a BOM so
-// Excel reads Chinese, one row per order) or XLSX (a summary sheet and a
-// detail sheet, amounts as numbers formatted ¥#,##0.00). Text cells that
+// Excel reads Chinese, one row per order of those days' sales, with its
+// refunds succeeded and still pending) or XLSX (a summary sheet whose
+// refunds and pending refunds are those asked for in the range, see
+// Summary, and a detail sheet like the CSV, amounts as numbers formatted
+// ¥#,##0.00). Text cells that
 // could be read as formulas are defused with a leading apostrophe.
 func (s *Store) Export(w io.Writer, from, to app.Day, f app.ExportFormat) error {
 	if f != app.ExportCSV && f != app.ExportXLSX {
@@ -123,9 +127,10 @@ func writeCSV(w io.Writer, rows []dayRow) error {
 		rec[4] = guard(r.items())
 		rec[5] = r.Total.Yuan()
 		rec[6] = r.Refunded.Yuan()
-		rec[7] = r.net().Yuan()
-		rec[8] = guard(string(r.State))
-		rec[9] = guard(string(r.Flag))
+		rec[7] = r.Pending.Yuan()
+		rec[8] = r.net().Yuan()
+		rec[9] = guard(string(r.State))
+		rec[10] = guard(string(r.Flag))
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -223,12 +228,14 @@ func writeSummarySheet(x *excelize.File, sum app.Summary, money, bold int) error
 	w.put(0, nil, "笔数 Sales", sum.Sales)
 	w.put(0, yuan, "收款 Gross", yuanNumber(sum.Gross))
 	w.put(0, yuan, "退款 Refunds", yuanNumber(sum.Refunds))
+	w.put(0, yuan, "退款处理中 Refunds pending", yuanNumber(sum.RefundsPending))
 	w.put(0, yuan, "净额 Net", yuanNumber(sum.Net))
 	w.put(0, nil, "待处理 Flagged", sum.Flagged)
 	w.put(0, nil)
-	w.put(bold, nil, "营业日 Day", "笔数 Sales", "收款 Gross", "净额 Net")
+	w.put(bold, nil, "营业日 Day", "笔数 Sales", "收款 Gross", "退款 Refunds", "退款处理中 Refunds pending", "净额 Net")
 	for _, d := range sum.Days {
-		w.put(0, []int{3, 4}, string(d.Day), d.Sales, yuanNumber(d.Gross), yuanNumber(d.Net))
+		w.put(0, []int{3, 4, 5, 6}, string(d.Day), d.Sales, yuanNumber(d.Gross), yuanNumber(d.Refunds),
+			yuanNumber(d.RefundsPending), yuanNumber(d.Net))
 	}
 	w.put(0, nil)
 	w.put(bold, nil, "商品 Product", "编号 Id", "数量 Qty", "金额 Amount")
@@ -238,7 +245,7 @@ func writeSummarySheet(x *excelize.File, sum app.Summary, money, bold int) error
 	if w.err != nil {
 		return w.err
 	}
-	return x.SetColWidth(SheetSummary, "A", "D", 18)
+	return x.SetColWidth(SheetSummary, "A", "F", 18)
 }
 
 func writeDetailSheet(x *excelize.File, rows []dayRow, money, bold int) error {
@@ -246,7 +253,7 @@ func writeDetailSheet(x *excelize.File, rows []dayRow, money, bold int) error {
 	if err != nil {
 		return err
 	}
-	widths := []float64{20, 12, 26, 32, 40, 12, 12, 12, 18, 18}
+	widths := []float64{20, 12, 26, 32, 40, 12, 12, 14, 12, 18, 18}
 	for i, w := range widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			return err
@@ -269,9 +276,10 @@ func writeDetailSheet(x *excelize.File, rows []dayRow, money, bold int) error {
 		vals[4] = guard(r.items())
 		vals[5] = excelize.Cell{StyleID: money, Value: yuanNumber(r.Total)}
 		vals[6] = excelize.Cell{StyleID: money, Value: yuanNumber(r.Refunded)}
-		vals[7] = excelize.Cell{StyleID: money, Value: yuanNumber(r.net())}
-		vals[8] = guard(string(r.State))
-		vals[9] = guard(string(r.Flag))
+		vals[7] = excelize.Cell{StyleID: money, Value: yuanNumber(r.Pending)}
+		vals[8] = excelize.Cell{StyleID: money, Value: yuanNumber(r.net())}
+		vals[9] = guard(string(r.State))
+		vals[10] = guard(string(r.Flag))
 		cell, err := excelize.CoordinatesToCellName(1, i+2)
 		if err != nil {
 			return err

@@ -13,12 +13,16 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// exportDay stores a day with a sale, a partly refunded sale, a closed
-// order and a sale of a product whose name tries formula injection.
+// exportDay stores a day with a sale with a refund still pending, a partly
+// refunded sale, a closed order and a sale of a product whose name tries
+// formula injection.
 func exportDay(t *testing.T) *Store {
 	t.Helper()
 	s := mustOpenStore(t)
-	mustPaid(t, s, "K120261122000001", at(8, 15))
+	a := mustPaid(t, s, "K120261122000001", at(8, 15))
+	if _, err := s.AddRefund(a.OutTradeNo, app.Refund{OutRefundNo: "R1", Amount: 600}, at(8, 30)); err != nil {
+		t.Fatal(err)
+	}
 	b := mustPaid(t, s, "K120261122000002", at(12, 5))
 	if _, err := s.AddRefund(b.OutTradeNo, app.Refund{OutRefundNo: "R2", Amount: 1000, State: app.RefundSucceeded}, at(12, 30)); err != nil {
 		t.Fatal(err)
@@ -85,23 +89,35 @@ func TestExportXLSXHasNumbersAndSheets(t *testing.T) {
 	if rows[1][4] != "美式咖啡 ×2; 牛角面包 ×1" || rows[4][4] != "'=HYPERLINK(\"http://x\") ×1" {
 		t.Fatalf("items: %q / %q", rows[1][4], rows[4][4])
 	}
-	for _, cell := range []string{"F2", "G3", "H3"} {
+	for _, cell := range []string{"F2", "G3", "H2", "I3"} {
 		typ, err := x.GetCellType(SheetDetail, cell)
 		if err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
 			t.Fatalf("%s is type %v, want a number", cell, typ)
 		}
 	}
-	raw, _ := x.GetCellValue(SheetDetail, "H3", excelize.Options{RawCellValue: true})
+	raw, _ := x.GetCellValue(SheetDetail, "I3", excelize.Options{RawCellValue: true})
 	if raw != "36" {
 		t.Fatalf("net of the refunded sale = %q, want 36", raw)
+	}
+	raw, _ = x.GetCellValue(SheetDetail, "H2", excelize.Options{RawCellValue: true})
+	if raw != "6" {
+		t.Fatalf("pending refund of the first sale = %q, want 6", raw)
 	}
 	shown, _ := x.GetCellValue(SheetDetail, "F2")
 	if shown != "¥46.00" {
 		t.Fatalf("total shown as %q, want ¥46.00", shown)
 	}
-	gross, _ := x.GetCellValue(SheetSummary, "B3", excelize.Options{RawCellValue: true})
-	if gross != "97" {
-		t.Fatalf("summary gross = %q, want 97", gross)
+	for _, c := range []struct{ label, cell, want string }{
+		{"收款 Gross", "B3", "97"},
+		{"退款 Refunds", "B4", "10"},
+		{"退款处理中 Refunds pending", "B5", "6"},
+		{"净额 Net", "B6", "87"},
+	} {
+		label, _ := x.GetCellValue(SheetSummary, "A"+c.cell[1:])
+		got, _ := x.GetCellValue(SheetSummary, c.cell, excelize.Options{RawCellValue: true})
+		if label != c.label || got != c.want {
+			t.Errorf("summary %s: %q = %q, want %q = %q", c.cell, label, got, c.label, c.want)
+		}
 	}
 }
 

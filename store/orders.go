@@ -263,7 +263,8 @@ type row struct {
 	State         app.State `json:"s"`
 	Flag          app.Flag  `json:"f,omitempty"`
 	Total         app.Fen   `json:"t"`
-	Refunded      app.Fen   `json:"r,omitempty"`
+	Refunded      app.Fen   `json:"r,omitempty"`  // refunds succeeded
+	Pending       app.Fen   `json:"rp,omitempty"` // refunds not final yet
 	TransactionID string    `json:"x,omitempty"`
 	Lines         []rowLine `json:"l,omitempty"`
 }
@@ -279,6 +280,7 @@ func rowOf(o *app.Order) row {
 	r := row{State: o.State, Flag: o.Flag, Total: o.Total, TransactionID: o.TransactionID}
 	if o.State.Paid() {
 		r.Refunded = o.Refunded()
+		r.Pending = o.RefundPending()
 	}
 	for _, l := range o.Lines {
 		r.Lines = append(r.Lines, rowLine{ProductID: l.ProductID, Name: l.Name, UnitPrice: l.UnitPrice, Qty: l.Qty})
@@ -301,6 +303,27 @@ func dayPrefix(d app.Day) []byte {
 	return []byte(string(d[0:4]) + string(d[5:7]) + string(d[8:10]))
 }
 
+// refundRow is the value of a refund-day key: enough to total refunds by
+// the day they were asked for without decoding the order.
+type refundRow struct {
+	OutTradeNo string          `json:"o"`
+	Amount     app.Fen         `json:"a"`
+	State      app.RefundState `json:"s"`
+}
+
+// refundTime is when a refund counts in reports: when it was asked for
+// (older records without that time fall back to its last change, then to
+// the order's payment).
+func refundTime(o *app.Order, r *app.Refund) time.Time {
+	switch {
+	case !r.CreatedAt.IsZero():
+		return r.CreatedAt
+	case !r.UpdatedAt.IsZero():
+		return r.UpdatedAt
+	}
+	return dayTime(o)
+}
+
 // indexEntries lists the index keys o owns.
 func (s *Store) indexEntries(o *app.Order) ([]indexEntry, error) {
 	var es []indexEntry
@@ -319,6 +342,19 @@ func (s *Store) indexEntries(o *app.Order) ([]indexEntry, error) {
 		}
 		d := app.BusinessDay(at, s.boundary, s.loc)
 		es = append(es, indexEntry{bucket: bucketDays, key: dayKey(d, at, o.OutTradeNo), value: v})
+	}
+	for i := range o.Refunds {
+		r := &o.Refunds[i]
+		if r.State == app.RefundFailed || !o.State.Paid() {
+			continue // returns nothing and holds nothing back
+		}
+		v, err := json.Marshal(refundRow{OutTradeNo: o.OutTradeNo, Amount: r.Amount, State: r.State})
+		if err != nil {
+			return nil, fmt.Errorf("encode refund row of %s: %w", r.OutRefundNo, err)
+		}
+		at := refundTime(o, r)
+		d := app.BusinessDay(at, s.boundary, s.loc)
+		es = append(es, indexEntry{bucket: bucketRefundDays, key: dayKey(d, at, r.OutRefundNo), value: v})
 	}
 	return es, nil
 }
@@ -357,7 +393,7 @@ func (s *Store) putIndexes(tx *bolt.Tx, old, o *app.Order) error {
 func (s *Store) checkIndexes(tx *bolt.Tx) []error {
 	var errs []error
 	want := map[string]map[string][]byte{}
-	for _, b := range [][]byte{bucketOpen, bucketFlagged, bucketDays} {
+	for _, b := range orderIndexBuckets() {
 		want[string(b)] = map[string][]byte{}
 	}
 	err := tx.Bucket(bucketOrders).ForEach(func(k, v []byte) error {

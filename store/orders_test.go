@@ -283,7 +283,7 @@ func TestSummaryOfAKnownDay(t *testing.T) {
 	if got.Sales != 3 || got.Gross != 13800 || got.Refunds != 1000 || got.Net != 12800 || got.Flagged != 0 {
 		t.Fatalf("totals: %+v", got)
 	}
-	wantDays := []app.DayTotal{{Day: "2026-11-22", Sales: 2, Gross: 9200, Net: 8200}, {Day: "2026-11-23", Sales: 1, Gross: 4600, Net: 4600}}
+	wantDays := []app.DayTotal{{Day: "2026-11-22", Sales: 2, Gross: 9200, Refunds: 1000, Net: 8200}, {Day: "2026-11-23", Sales: 1, Gross: 4600, Net: 4600}}
 	if !reflect.DeepEqual(got.Days, wantDays) {
 		t.Fatalf("days: %+v", got.Days)
 	}

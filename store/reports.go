@@ -26,6 +26,14 @@ type dayRow struct {
 	At         time.Time
 }
 
+// refundDayRow is one refund-day index entry decoded.
+type refundDayRow struct {
+	refundRow
+	Day         app.Day
+	OutRefundNo string
+	At          time.Time
+}
+
 // checkRange validates a report's day range and returns its length.
 func checkRange(from, to app.Day) (int, error) {
 	f, err := time.Parse(app.DayLayout, string(from))
@@ -50,45 +58,89 @@ func checkRange(from, to app.Day) (int, error) {
 // inside one short read transaction. fn must not keep references to the
 // row's byte slices (it gets decoded copies only).
 func (s *Store) eachRow(from, to app.Day, fn func(r *dayRow) error) error {
+	return s.scan(from, to, fn, nil)
+}
+
+// scan calls onSale for every day-index row and then onRefund (if not nil)
+// for every refund-day row of days from..to, each oldest first, inside one
+// short read transaction so both agree.
+func (s *Store) scan(from, to app.Day, onSale func(r *dayRow) error, onRefund func(r *refundDayRow) error) error {
 	if _, err := checkRange(from, to); err != nil {
 		return err
 	}
 	lo, hi := dayPrefix(from), dayPrefix(to.Add(1))
 	return s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketDays).Cursor()
-		var r dayRow
-		for k, v := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0; k, v = c.Next() {
-			if len(k) <= 16 {
-				return fmt.Errorf("day index key %q: %w", k, ErrCorrupt)
-			}
-			r = dayRow{
-				Day:        app.Day(string(k[0:4]) + "-" + string(k[4:6]) + "-" + string(k[6:8])),
-				At:         time.Unix(0, int64(binary.BigEndian.Uint64(k[8:16]))).In(s.loc),
-				OutTradeNo: string(k[16:]),
-			}
-			if err := json.Unmarshal(v, &r.row); err != nil {
-				return fmt.Errorf("day row %s: %w: %w", k[16:], ErrCorrupt, err)
-			}
-			if err := fn(&r); err != nil {
-				return err
-			}
+		if err := s.scanSales(tx, lo, hi, onSale); err != nil {
+			return err
 		}
-		return nil
+		if onRefund == nil {
+			return nil
+		}
+		return s.scanRefunds(tx, lo, hi, onRefund)
 	})
+}
+
+// scanRefunds decodes the refund-day keys in [lo, hi).
+func (s *Store) scanRefunds(tx *bolt.Tx, lo, hi []byte, fn func(r *refundDayRow) error) error {
+	c := tx.Bucket(bucketRefundDays).Cursor()
+	var r refundDayRow
+	for k, v := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0; k, v = c.Next() {
+		if len(k) <= 16 {
+			return fmt.Errorf("refund-day index key %q: %w", k, ErrCorrupt)
+		}
+		r = refundDayRow{
+			Day:         app.Day(string(k[0:4]) + "-" + string(k[4:6]) + "-" + string(k[6:8])),
+			At:          time.Unix(0, int64(binary.BigEndian.Uint64(k[8:16]))).In(s.loc),
+			OutRefundNo: string(k[16:]),
+		}
+		if err := json.Unmarshal(v, &r.refundRow); err != nil {
+			return fmt.Errorf("refund-day row %s: %w: %w", k[16:], ErrCorrupt, err)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanSales decodes the day-index keys in [lo, hi).
+func (s *Store) scanSales(tx *bolt.Tx, lo, hi []byte, fn func(r *dayRow) error) error {
+	c := tx.Bucket(bucketDays).Cursor()
+	var r dayRow
+	for k, v := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0; k, v = c.Next() {
+		if len(k) <= 16 {
+			return fmt.Errorf("day index key %q: %w", k, ErrCorrupt)
+		}
+		r = dayRow{
+			Day:        app.Day(string(k[0:4]) + "-" + string(k[4:6]) + "-" + string(k[6:8])),
+			At:         time.Unix(0, int64(binary.BigEndian.Uint64(k[8:16]))).In(s.loc),
+			OutTradeNo: string(k[16:]),
+		}
+		if err := json.Unmarshal(v, &r.row); err != nil {
+			return fmt.Errorf("day row %s: %w: %w", k[16:], ErrCorrupt, err)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Summary answers "what did we take?" for business days from..to
 // inclusive: sales (paid orders, paid after cancel too), gross, refunds,
-// net, by product, by hour of payment, orders by state, one total per day
-// and the flagged count. It reads only those days' index entries. Refunds
-// count against the day of the sale.
+// pending refunds, net, by product, by hour of payment, orders by state, one
+// total per day and the flagged count. It reads only those days' index
+// entries. Sales count on the business day of their payment; refunds on the
+// business day they were asked for, as money returned once WeChat reports
+// them succeeded and as pending (not subtracted from net) until their
+// outcome is final. A failed refund counts nowhere.
 func (s *Store) Summary(from, to app.Day) (app.Summary, error) {
 	n, err := checkRange(from, to)
 	if err != nil {
 		return app.Summary{}, fmt.Errorf("summary: %w", err)
 	}
 	acc := newSummer(from, n)
-	if err := s.eachRow(from, to, acc.add); err != nil {
+	if err := s.scan(from, to, acc.add, acc.addRefund); err != nil {
 		return app.Summary{}, fmt.Errorf("summary %s to %s: %w", from, to, err)
 	}
 	return acc.finish(), nil
@@ -126,12 +178,11 @@ func (a *summer) add(r *dayRow) error {
 	}
 	sum.Sales++
 	sum.Gross += r.Total
-	sum.Refunds += r.Refunded
 	sum.ByHour[r.At.Hour()] += r.Total
 	d := &sum.Days[a.day]
 	d.Sales++
 	d.Gross += r.Total
-	d.Net += r.Total - r.Refunded
+	d.Net += r.Total
 	for _, l := range r.Lines {
 		p := a.byProduct[l.ProductID]
 		if p == nil {
@@ -142,6 +193,39 @@ func (a *summer) add(r *dayRow) error {
 		p.Amount += l.UnitPrice * app.Fen(l.Qty)
 	}
 	return nil
+}
+
+// addRefund adds a refund-day row; rows may come in any order after the
+// sales.
+func (a *summer) addRefund(r *refundDayRow) error {
+	i, err := dayOffset(a.sum.From, r.Day)
+	if err != nil || i < 0 || i >= len(a.sum.Days) {
+		return fmt.Errorf("refund %s on day %s outside %s to %s: %w", r.OutRefundNo, r.Day, a.sum.From, a.sum.To, ErrCorrupt)
+	}
+	d := &a.sum.Days[i]
+	switch {
+	case r.State == app.RefundSucceeded:
+		a.sum.Refunds += r.Amount
+		d.Refunds += r.Amount
+		d.Net -= r.Amount
+	case r.State != app.RefundFailed:
+		a.sum.RefundsPending += r.Amount
+		d.RefundsPending += r.Amount
+	}
+	return nil
+}
+
+// dayOffset is how many days d lies after from.
+func dayOffset(from, d app.Day) (int, error) {
+	f, err := time.Parse(app.DayLayout, string(from))
+	if err != nil {
+		return 0, err
+	}
+	t, err := time.Parse(app.DayLayout, string(d))
+	if err != nil {
+		return 0, err
+	}
+	return int(t.Sub(f).Hours() / 24), nil
 }
 
 func (a *summer) finish() app.Summary {

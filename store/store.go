@@ -25,8 +25,10 @@ var (
 
 // SchemaVersion is the version of the ledger layout this code writes.
 // Version 2: the open index also holds paid orders with a refund whose
-// outcome WeChat has not reported yet.
-const SchemaVersion = 2
+// outcome WeChat has not reported yet. Version 3: the refund-day index
+// (refunds by the business day they were asked for) and day rows carrying
+// pending refunds.
+const SchemaVersion = 3
 
 // LedgerFile is the name of the ledger inside the kiosk's data directory.
 const LedgerFile = "ledger.db"
@@ -117,16 +119,24 @@ var (
 	bucketOpen     = []byte("open")
 	bucketFlagged  = []byte("flagged")
 	bucketDays     = []byte("days")
+	// bucketRefundDays holds one key per refund that has not failed:
+	// yyyymmdd + 8-byte time it was asked for + out_refund_no.
+	bucketRefundDays = []byte("refunddays")
 
 	keySchema   = []byte("schema")
 	keyBoundary = []byte("day_boundary")
 	keyLocation = []byte("location")
 )
 
-// allBuckets lists every bucket of schema version 1.
+// allBuckets lists every bucket of the current schema version.
 func allBuckets() [][]byte {
 	return [][]byte{bucketMeta, bucketProducts, bucketQRIDs, bucketSettings, bucketSeq,
-		bucketOrders, bucketOpen, bucketFlagged, bucketDays}
+		bucketOrders, bucketOpen, bucketFlagged, bucketDays, bucketRefundDays}
+}
+
+// orderIndexBuckets lists the indexes derived from the orders.
+func orderIndexBuckets() [][]byte {
+	return [][]byte{bucketOpen, bucketFlagged, bucketDays, bucketRefundDays}
 }
 
 func defaultLocation() *time.Location {
@@ -227,7 +237,9 @@ func (s *Store) prepare(tx *bolt.Tx) error {
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
-	rebuild := v < 2 // 0 → 1: no indexes yet; 1 → 2: open index holds unsettled refunds
+	// 0 → 1: no indexes yet; 1 → 2: open index holds unsettled refunds;
+	// 2 → 3: refund-day index, pending refunds in day rows.
+	rebuild := v < 3
 	if v == 0 {
 		if err := rebuildQRIDs(tx); err != nil {
 			return fmt.Errorf("migrate to schema 1: %w", err)
@@ -298,9 +310,10 @@ func rebuildQRIDs(tx *bolt.Tx) error {
 	})
 }
 
-// rebuildOrderIndexes recomputes open, flagged and days from the orders.
+// rebuildOrderIndexes recomputes open, flagged, days and refunddays from
+// the orders.
 func (s *Store) rebuildOrderIndexes(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketOpen, bucketFlagged, bucketDays} {
+	for _, name := range orderIndexBuckets() {
 		if err := resetBucket(tx, name); err != nil {
 			return err
 		}
@@ -349,36 +362,22 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 }
 
 // BackupFile writes a backup to path atomically: a temporary file in the
-// same directory is written, fsync'd and renamed, so path holds either the
-// previous backup or the complete new one. It refuses to overwrite the
-// ledger itself.
-func (s *Store) BackupFile(path string) (err error) {
+// same directory (".NAME.tmp" and digits, see CleanTemp) is written,
+// fsync'd and renamed, so path holds either the previous backup or the
+// complete new one, and a failed backup leaves no temporary file. It
+// refuses to overwrite the ledger itself.
+func (s *Store) BackupFile(path string) error {
 	if same, _ := sameFile(path, s.path); same {
 		return fmt.Errorf("back up ledger to %s: that is the ledger itself: %w", path, ErrInvalid)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("back up ledger to %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err = s.Backup(f); err != nil {
+	err := writeFileAtomic(path, func(w io.Writer) error {
+		_, err := s.Backup(w)
 		return err
+	})
+	if err != nil {
+		return fmt.Errorf("back up ledger: %w", err)
 	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("back up ledger to %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("back up ledger to %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("back up ledger to %s: %w", path, err)
-	}
-	return syncDir(filepath.Dir(path))
+	return nil
 }
 
 func sameFile(a, b string) (bool, error) {

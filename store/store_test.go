@@ -170,6 +170,9 @@ func TestVersion0FileIsMigrated(t *testing.T) {
 	if _, err := paid.Confirm(paidConfirmation(paid, "TX1", at(10, 1)), at(10, 1)); err != nil {
 		t.Fatal(err)
 	}
+	if err := paid.AddRefund(app.Refund{OutRefundNo: "R1", Amount: 1000, State: app.RefundSucceeded}, at(10, 0).AddDate(0, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
 	open := newOrder("K120261122000002", at(11, 0))
 	open.State = app.StateCreated
 	err = db.Update(func(tx *bolt.Tx) error {
@@ -201,8 +204,11 @@ func TestVersion0FileIsMigrated(t *testing.T) {
 		t.Fatalf("open orders after migration: %v, %v", opens, err)
 	}
 	sum, err := s.Summary("2026-11-22", "2026-11-22")
-	if err != nil || sum.Sales != 1 || sum.Gross != paid.Total {
+	if err != nil || sum.Sales != 1 || sum.Gross != paid.Total || sum.Refunds != 0 {
 		t.Fatalf("summary after migration: %+v, %v", sum, err)
+	}
+	if next, err := s.Summary("2026-11-23", "2026-11-23"); err != nil || next.Refunds != 1000 {
+		t.Fatalf("refund day after migration: %+v, %v", next, err)
 	}
 	if p, err := s.ProductByQRID("P1001"); err != nil || p.ID != "1001" {
 		t.Fatalf("QR index after migration: %v, %v", p, err)
