@@ -531,7 +531,8 @@ func TestPaymentAfterCancelAlertsTheCashier(t *testing.T) {
 func TestSettingsSaveKeepsSecretsAndHashesPINs(t *testing.T) {
 	var saved []app.Config
 	cfg := app.Config{Shop: "老王咖啡", KioskID: "k1", Locale: "zh",
-		WxPay: app.WxPayConfig{AppID: "wx1234567890abcdef", MchID: "1900000109", Key: "0123456789abcdef0123456789abcdef"}}
+		WxPay: app.WxPayConfig{AppID: "wx1234567890abcdef", MchID: "1900000109", Key: "0123456789abcdef0123456789abcdef"},
+		Relay: app.RelayConfig{URL: "https://relay.example.com", Token: "t"}}
 	h := newHarness(t, cfg, func(o *Options) {
 		o.SaveConfig = func(c app.Config) error { saved = append(saved, c); return nil }
 	})
