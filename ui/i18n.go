@@ -77,6 +77,7 @@ var stringsTable = map[string][2]string{
 	"gross":                    {"收入", "Gross"},
 	"count":                    {"笔数", "Sales"},
 	"refunds":                  {"退款", "Refunds"},
+	"refunds.pending":          {"退款 · 处理中 %s", "Refunds · %s pending"},
 	"net":                      {"净额", "Net"},
 	"attention":                {"需关注", "Flagged"},
 	"by.hour":                  {"按小时收入", "Takings by hour"},

@@ -159,10 +159,15 @@ func (s *salesScreen) fillCards() {
 	if s.summary.Flagged > 0 {
 		attention = colorDanger
 	}
+	refundsTitle := l.T("refunds")
+	if p := s.summary.RefundsPending; p > 0 {
+		// Asked for, not yet confirmed by WeChat: shown, not counted.
+		refundsTitle = l.T("refunds.pending", money(p))
+	}
 	s.cards.Objects = []fyne.CanvasObject{
 		card(l.T("gross"), money(s.summary.Gross), colorInk),
 		card(l.T("count"), fmt.Sprint(s.summary.Sales), colorInk),
-		card(l.T("refunds"), money(s.summary.Refunds), colorInk),
+		card(refundsTitle, money(s.summary.Refunds), colorInk),
 		card(l.T("net"), money(s.summary.Net), colorPay),
 		card(l.T("attention"), fmt.Sprint(s.summary.Flagged), attention),
 	}
