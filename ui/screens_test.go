@@ -273,7 +273,8 @@ func labelText(o fyne.CanvasObject) string {
 func TestErrorsInTheCashiersLanguage(t *testing.T) {
 	k := &Kiosk{}
 	for _, err := range []error{app.ErrNotReady, app.ErrBusy, app.ErrNoQR, app.ErrBadAmount, app.ErrEmptyCart,
-		app.ErrRefundTooLarge, app.ErrNotPaid, app.ErrBadPIN, app.ErrNotFound, context.DeadlineExceeded} {
+		app.ErrRefundTooLarge, app.ErrNotPaid, app.ErrBadPIN, app.ErrNotFound, context.DeadlineExceeded,
+		app.ErrRefundPending, app.ErrRefundUnknown, app.ErrNumberUsed, app.ErrNoFlag} {
 		wrapped := fmt.Errorf("order K1: %w", err)
 		got := k.errText(wrapped)
 		if strings.Contains(got, err.Error()) || !hasHan(got) {
@@ -296,4 +297,77 @@ func hasHan(s string) bool {
 		}
 	}
 	return false
+}
+
+// buttonIn finds the visible button labelled text under o.
+func buttonIn(o fyne.CanvasObject, text string) *widget.Button {
+	for _, c := range test.LaidOutObjects(o) {
+		if b, ok := c.(*widget.Button); ok && b.Visible() && b.Text == text {
+			return b
+		}
+	}
+	return nil
+}
+
+func TestSaleDetailOffersWhatTheMoneyAllows(t *testing.T) {
+	f := newFakeKiosk(t, app.Config{})
+	k := f.k
+	l := k.lang
+	paid := app.Order{OutTradeNo: "K1PAID", Total: 4600, State: app.StatePaid, TransactionID: "42001",
+		Lines: []app.Line{{ProductID: "1", Name: "咖啡", UnitPrice: 4600, Qty: 1}}}
+	pending := paid
+	pending.OutTradeNo = "K1PEND"
+	pending.Refunds = []app.Refund{{OutRefundNo: "K1PEND-R1", Amount: 4600, State: app.RefundPending}}
+	late := paid
+	late.OutTradeNo, late.State, late.Flag = "K1LATE", app.StatePaidAfterCancel, app.FlagPaidAfterCancel
+	for _, o := range []app.Order{paid, pending, late} {
+		f.eng.orders[o.OutTradeNo] = o
+	}
+	k.openSales()
+	k.pin.entry.SetText(demoPIN)
+	k.pin.entry.OnSubmitted("")
+	s := k.sales
+
+	s.showDetail(paid)
+	top := k.win.Canvas().Overlays().Top()
+	if buttonIn(top, l.T("refund")) == nil || buttonIn(top, l.T("refund.check")) != nil {
+		t.Error("a paid order offers 退款 and no check")
+	}
+	k.win.Canvas().Overlays().Remove(top)
+
+	s.showDetail(pending)
+	top = k.win.Canvas().Overlays().Top()
+	if buttonIn(top, l.T("refund")) != nil {
+		t.Error("a refund awaiting WeChat's answer can be refunded again")
+	}
+	check := buttonIn(top, l.T("refund.check"))
+	if check == nil {
+		t.Fatal("no 向微信查询 for a pending refund")
+	}
+	test.Tap(check)
+	f.pump("the check", func() bool { return f.eng.called("RetryRefund") })
+	k.win.Canvas().Overlays().Remove(top)
+
+	s.showDetail(late)
+	top = k.win.Canvas().Overlays().Top()
+	handed := buttonIn(top, l.T("handed.over"))
+	if handed == nil {
+		t.Fatal("no 已交付商品 for a payment after cancel")
+	}
+	test.Tap(handed)
+	k.pin.entry.SetText(demoPIN)
+	k.pin.entry.OnSubmitted("")
+	if !f.eng.called("Resolve") {
+		t.Error("goods handed over was not recorded")
+	}
+}
+
+func TestPaymentWhileAwayIsAnnounced(t *testing.T) {
+	f := newFakeKiosk(t, app.Config{})
+	k := f.k
+	o := app.Order{OutTradeNo: "K1AWAY", Total: 1200, State: app.StatePaid}
+	k.apply(app.Update{Order: &o, PaidWhileAway: true})
+	if !k.dialogOpen() || !containsText(labelsIn(k.win.Canvas().Overlays().Top()), "K1AWAY") {
+		t.Error("a payment made while the kiosk was off was not shown to the cashier")
+	}
 }
