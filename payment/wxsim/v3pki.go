@@ -26,13 +26,14 @@ type v3pki struct {
 
 const v3MetaKey = "pki-v3"
 
-// parseMerchantSerial checks a merchant certificate serial: 1–40 hex
-// digits that survive the round trip through an X.509 serial number (no
-// leading zero, even length, at most 20 octets, positive).
+// parseMerchantSerial checks a merchant certificate serial: hex digits that
+// survive the round trip through an X.509 serial number and
+// wxpayv3.CertificateSerial (even length, no leading zero byte, at most 20
+// octets, positive).
 func parseMerchantSerial(s string) (*big.Int, error) {
 	n, ok := new(big.Int).SetString(s, 16)
 	if !ok || n.Sign() <= 0 || n.BitLen() > 159 || fmt.Sprintf("%X", n.Bytes()) != strings.ToUpper(s) {
-		return nil, fmt.Errorf("wxsim: merchant serial %q must be up to 40 hex digits, even length, no leading zero, first digit 1-7 at 40 digits", s)
+		return nil, fmt.Errorf("wxsim: merchant serial %q must be an even number (2-40) of hex digits, not starting with 00, first digit 0-7 when 40 long", s)
 	}
 	return n, nil
 }
