@@ -74,6 +74,10 @@ type Config struct {
 	// are answered SYSTEMERROR without being processed, so a retry with the
 	// same parameters is always safe. Default 0.
 	SystemErrorRate float64
+	// FrequencyLimitRate is the share (0–1) of authenticated API v3
+	// requests answered 429 FREQUENCY_LIMITED without being processed.
+	// Default 0.
+	FrequencyLimitRate float64
 	// DuplicateNotifyRate is the share (0–1) of notification attempts that
 	// are delivered twice in a row. Default 0.
 	DuplicateNotifyRate float64

@@ -87,7 +87,7 @@ func New(cfg Config) (*Sim, error) {
 			return nil, err
 		}
 	}
-	for _, r := range []float64{cfg.SystemErrorRate, cfg.DuplicateNotifyRate, cfg.DropNotifyRate} {
+	for _, r := range []float64{cfg.SystemErrorRate, cfg.FrequencyLimitRate, cfg.DuplicateNotifyRate, cfg.DropNotifyRate} {
 		if r < 0 || r > 1 {
 			return nil, fmt.Errorf("wxsim: fault rate %v outside 0..1", r)
 		}

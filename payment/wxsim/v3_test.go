@@ -345,3 +345,63 @@ func TestV3ConfigIsChecked(t *testing.T) {
 		t.Fatalf("serial %q", s.MerchantSerial())
 	}
 }
+
+func TestV3FaultsAndPermissions(t *testing.T) {
+	tests := []struct {
+		name   string
+		cfg    Config
+		path   string
+		status int
+		code   string
+	}{
+		{"JSAPI is 403 NO_AUTH: only Native is enabled", Config{}, "/v3/pay/transactions/jsapi", http.StatusForbidden, "NO_AUTH"},
+		{"FrequencyLimitRate 1 is 429 FREQUENCY_LIMITED", Config{FrequencyLimitRate: 1}, "/v3/pay/transactions/native", http.StatusTooManyRequests, "FREQUENCY_LIMITED"},
+		{"SystemErrorRate 1 is 500 SYSTEM_ERROR", Config{SystemErrorRate: 1}, "/v3/pay/transactions/native", http.StatusInternalServerError, "SYSTEM_ERROR"},
+		{"an unknown v3 path is 404 RESOURCE_NOT_EXISTS", Config{}, "/v3/pay/nothing", http.StatusNotFound, "RESOURCE_NOT_EXISTS"},
+		{"a body that is not JSON is 400 PARAM_ERROR", Config{}, "/v3/pay/transactions/native", http.StatusBadRequest, "PARAM_ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := NewManualClock(t0)
+			tt.cfg.Clock = clock
+			srv := startSim(t, tt.cfg)
+			body := []byte("{not json")
+			auth, err := wxpayv3.SignRequest(srv.MchID(), srv.MerchantSerial(), srv.MerchantPrivateKey(), "POST", tt.path, body, clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest("POST", srv.URL()+tt.path, strings.NewReader(string(body)))
+			req.Header.Set("Authorization", auth)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			out, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || !strings.Contains(string(out), `"code":"`+tt.code+`"`) {
+				t.Fatalf("HTTP %d %s, want %d %s", resp.StatusCode, out, tt.status, tt.code)
+			}
+		})
+	}
+}
+
+func TestV3OrderIsPaidFromTheCustomerPage(t *testing.T) {
+	clock := NewManualClock(t0)
+	srv := startSim(t, Config{Clock: clock})
+	c := newV3Client(t, srv, clock)
+	code, err := c.NativePrepay(ctx(), nativeOrder("V3-PAGE-1", 700, "http://127.0.0.1:9/n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.PostForm(srv.URL()+"/sim/scan", map[string][]string{"url": {code}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/sim/scan: HTTP %d", resp.StatusCode)
+	}
+	if tx, err := c.QueryByOutTradeNo(ctx(), "V3-PAGE-1"); err != nil || tx.TradeState != wxpayv3.TradeSuccess {
+		t.Fatalf("query: %+v, %v", tx, err)
+	}
+}

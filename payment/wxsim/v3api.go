@@ -52,6 +52,12 @@ func (s *Sim) routesV3(m *http.ServeMux) {
 	m.Handle("POST /v3/pay/transactions/out-trade-no/{no}/close", s.apiV3(s.closeV3))
 	m.Handle("POST /v3/refund/domestic/refunds", s.apiV3(s.refundV3))
 	m.Handle("GET /v3/refund/domestic/refunds/{no}", s.apiV3(s.refundQueryV3))
+	noAuth := func(*http.Request, []byte) v3Reply {
+		return v3Reply{err: v3Fail(http.StatusForbidden, "NO_AUTH", "商户未开通此接口权限（模拟商户只开通了Native支付）")}
+	}
+	for _, kind := range []string{"jsapi", "app", "h5"} {
+		m.Handle("POST /v3/pay/transactions/"+kind, s.apiV3(noAuth))
+	}
 	m.HandleFunc("/v3/", func(w http.ResponseWriter, r *http.Request) {
 		wxpayv3.WriteError(w, http.StatusNotFound, "RESOURCE_NOT_EXISTS", "接口不存在")
 	})
@@ -103,6 +109,9 @@ func (s *Sim) serveV3(r *http.Request, h v3Handler) v3Reply {
 	}
 	if s.chance(s.cfg.SystemErrorRate) {
 		return v3Reply{err: v3Fail(http.StatusInternalServerError, "SYSTEM_ERROR", descSystem)}
+	}
+	if s.chance(s.cfg.FrequencyLimitRate) {
+		return v3Reply{err: v3Fail(http.StatusTooManyRequests, "FREQUENCY_LIMITED", "频率超限，请降低请求频率后重试")}
 	}
 	return h(r, body)
 }
