@@ -108,6 +108,15 @@ func TestV3NativeScanQueryRefundFlow(t *testing.T) {
 	if err != nil || again.RefundID != rf.RefundID {
 		t.Fatalf("same out_refund_no again: %+v, %v (first %s)", again, err, rf.RefundID)
 	}
+	if _, err := c.Refund(ctx(), wxpayv3.RefundRequest{OutTradeNo: "V3-FLOW-1", OutRefundNo: "V3-FLOW-1-R1", Refund: 900, Total: 1800}); !errors.Is(err, wxpayv3.ErrInvalidRequest) {
+		t.Fatalf("same out_refund_no, another amount: %v", err)
+	}
+	if _, err := c.Refund(ctx(), wxpayv3.RefundRequest{OutTradeNo: "V3-FLOW-1", OutRefundNo: "V3-FLOW-1-R2", Refund: 1001, Total: 1800}); !errors.Is(err, wxpayv3.ErrInvalidRequest) {
+		t.Fatalf("refund above the refundable amount: %v", err)
+	}
+	if _, err := c.Refund(ctx(), wxpayv3.RefundRequest{OutTradeNo: "V3-FLOW-1", OutRefundNo: "V3-FLOW-1-R3", Refund: 1, Total: 1700}); !errors.Is(err, wxpayv3.ErrParam) {
+		t.Fatalf("total differing from the order's: %v", err)
+	}
 	if o, _ := srv.Order("V3-FLOW-1"); len(o.Refunds) != 1 {
 		t.Fatalf("order has %d refunds, want 1", len(o.Refunds))
 	}
@@ -403,5 +412,47 @@ func TestV3OrderIsPaidFromTheCustomerPage(t *testing.T) {
 	}
 	if tx, err := c.QueryByOutTradeNo(ctx(), "V3-PAGE-1"); err != nil || tx.TradeState != wxpayv3.TradeSuccess {
 		t.Fatalf("query: %+v, %v", tx, err)
+	}
+}
+
+func TestV3NotificationResumesAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	clock := NewManualClock(t0)
+	srv, err := Start(Config{Clock: clock, DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := notifyEvents(srv.Sim)
+	m := newV3Merchant(t, srv, clock, func(n int) int {
+		if n == 1 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusNoContent
+	})
+	c := newV3Client(t, srv, clock)
+	code, err := c.NativePrepay(ctx(), nativeOrder("V3-RESTART-1", 400, m.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Scan(ctx(), ScanRequest{URL: code}); err != nil {
+		t.Fatal(err)
+	}
+	first := recv(t, m.got)
+	if ev := recv(t, events); ev.Acked {
+		t.Fatalf("first attempt %+v", ev)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := startSim(t, Config{Clock: clock, DataDir: dir})
+	events = notifyEvents(again.Sim)
+	clock.BlockUntil(1, nil)
+	clock.Advance(15 * time.Second)
+	second := recv(t, m.got) // verified by a Notifier holding the first run's public key
+	if ev := recv(t, events); !ev.Acked || ev.Attempt != 2 {
+		t.Fatalf("attempt after restart %+v", ev)
+	}
+	if first == nil || second == nil || second.ID != first.ID || second.Transaction.OutTradeNo != "V3-RESTART-1" {
+		t.Fatalf("notifications %+v / %+v", first, second)
 	}
 }
