@@ -1,12 +1,15 @@
-// Command wxpay-sim runs Saoma's WeChat Pay v2 simulator alone: WeChat's API
-// paths over HTTP and HTTPS (refunds need the merchant certificate it
-// writes out), asynchronous payment notifications with WeChat's retry
-// schedule, mode-1 callbacks, and a customer-phone page to pay open QR
-// orders from a browser.
+// Command wxpay-sim runs Saoma's WeChat Pay simulator alone: WeChat's API v2
+// paths and the API v3 Native, query, close and refund paths over HTTP and
+// HTTPS (v2 refunds need the merchant certificate it writes out; v3 requests
+// are signed with apiclient_key.pem and its replies verified with
+// wechatpay_public_key.pem), asynchronous payment notifications with
+// WeChat's retry schedule, mode-1 callbacks, and a customer-phone page to
+// pay open QR orders from a browser.
 //
 //	go run ./cmd/wxpay-sim -listen 127.0.0.1:8090
 //
-// It prints the demo credentials (they are demo values), the addresses, and
+// It prints the merchant ids, where the certificate and key files are (never
+// the keys themselves), the addresses, and
 // "listening on http://HOST:PORT" once it accepts connections. SIGINT or
 // SIGTERM shut it down gracefully.
 package main
@@ -41,12 +44,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg       wxsim.Config
 		listen    = fs.String("listen", "127.0.0.1:8090", "plain-HTTP listen address (port 0 picks one)")
 		tlsListen = fs.String("tls-listen", "", "HTTPS listen address, needed for refunds (default: the -listen host and port+1; port 0 when -listen uses port 0)")
-		certDir   = fs.String("cert-dir", "", "write ca.pem, apiclient_cert.pem (cert+key) and apiclient_cert.p12 here (default: -data dir when set)")
+		certDir   = fs.String("cert-dir", "", "write ca.pem, apiclient_cert.pem (cert+key), apiclient_cert.p12, apiclient_key.pem (v3 merchant key, PKCS#8) and wechatpay_public_key.pem here (default: -data dir when set)")
 		verbose   = fs.Bool("v", false, "log every request and notification to stderr")
 	)
 	fs.StringVar(&cfg.AppID, "appid", wxsim.DemoAppID, "merchant appid")
 	fs.StringVar(&cfg.MchID, "mch-id", wxsim.DemoMchID, "merchant number")
 	fs.StringVar(&cfg.Key, "key", wxsim.DemoKey, "merchant API key (32 bytes)")
+	fs.StringVar(&cfg.APIv3Key, "apiv3-key", wxsim.DemoAPIv3Key, "merchant APIv3 key (32 bytes), encrypts v3 notifications")
+	fs.StringVar(&cfg.MerchantSerial, "merchant-serial", "", "merchant API v3 certificate serial, hex (default: random 40 hex digits, kept in -data)")
+	fs.StringVar(&cfg.WechatPayPublicKeyID, "wechatpay-pubkey-id", "", "WeChat Pay public key id sent as Wechatpay-Serial (default: PUB_KEY_ID_01 + mch-id + zeros)")
 	fs.StringVar(&cfg.CallbackURL, "callback-url", "", "merchant mode-1 callback URL (支付回调URL)")
 	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "run protocol durations N times faster (100: 15 s retry → 150 ms)")
 	fs.StringVar(&cfg.DataDir, "data", "", "directory for the bbolt state file (empty: memory only)")
@@ -92,11 +98,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "WeChat Pay v2 simulator (demo values, no real money)\n")
-	fmt.Fprintf(stdout, "  appid   %s\n  mch_id  %s\n  key     %s\n", srv.AppID(), srv.MchID(), srv.Key())
+	fmt.Fprintf(stdout, "WeChat Pay v2 + v3 simulator (no real money)\n")
+	fmt.Fprintf(stdout, "  appid   %s\n  mch_id  %s\n", srv.AppID(), srv.MchID())
+	fmt.Fprintf(stdout, "  v3 merchant serial %s\n  v3 WeChat Pay public key id %s\n", srv.MerchantSerial(), srv.WechatPayPublicKeyID())
 	fmt.Fprintf(stdout, "  API (HTTPS, refunds need the merchant certificate): %s\n", srv.TLSURL())
 	if dir != "" {
-		fmt.Fprintf(stdout, "  certificates: %s (p12 password: %s)\n", dir, srv.P12Password())
+		fmt.Fprintf(stdout, "  certificates and keys: %s (ca.pem, apiclient_cert.p12 with the mch_id as password, apiclient_cert.pem, apiclient_key.pem, wechatpay_public_key.pem)\n", dir)
+	} else {
+		fmt.Fprintf(stdout, "  certificates and keys: not written (use -cert-dir or -data); API keys are set by -key and -apiv3-key\n")
 	}
 	fmt.Fprintf(stdout, "customer page: %s/\n", srv.URL())
 	fmt.Fprintf(stdout, "listening on %s\n", srv.URL())
@@ -108,9 +117,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return srv.Close()
 }
 
-// writeCerts saves the CA and the merchant certificate the way WeChat hands
-// them out (apiclient_cert.p12, plus PEM), so a separate kiosk process can
-// be configured for refunds.
+// writeCerts saves the CA, the merchant certificate the way WeChat hands it
+// out (apiclient_cert.p12, plus PEM), the v3 merchant private key and the
+// WeChat Pay public key, so a separate kiosk process can be configured for
+// v2 refunds and for API v3.
 func writeCerts(sim *wxsim.Sim, dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cert dir: %w", err)
@@ -119,6 +129,9 @@ func writeCerts(sim *wxsim.Sim, dir string) error {
 		"ca.pem":             sim.CACertPEM(),
 		"apiclient_cert.p12": sim.MerchantP12(),
 		"apiclient_cert.pem": sim.MerchantPEM(),
+		// API v3: the merchant's signing key and WeChat Pay's public key.
+		"apiclient_key.pem":        sim.MerchantPrivateKeyPEM(),
+		"wechatpay_public_key.pem": sim.WechatPayPublicKeyPEM(),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {

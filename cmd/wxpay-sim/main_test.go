@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
+	"flag"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"saoma/payment/wxpay"
+	"saoma/payment/wxpayv3"
 	"saoma/payment/wxsim"
 )
 
@@ -33,7 +36,9 @@ func TestBinaryServesTheProtocol(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, "data")
-	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-data", data, "-time-scale", "60")
+	const serial, keyID, v3key = "5157F09EFDC096DE15EBE81A47057A72", "PUB_KEY_ID_0119000001092026000000000000", "binTestAPIv3Key0123456789abcdefg"
+	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-data", data, "-time-scale", "60",
+		"-apiv3-key", v3key, "-merchant-serial", serial, "-wechatpay-pubkey-id", keyID)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +71,9 @@ func TestBinaryServesTheProtocol(t *testing.T) {
 		case l, ok := <-lines:
 			if !ok {
 				t.Fatal("wxpay-sim exited before listening")
+			}
+			if strings.Contains(l, wxsim.DemoKey) || strings.Contains(l, v3key) {
+				t.Fatalf("banner prints an API key: %q", l)
 			}
 			if _, u, found := strings.Cut(l, "API (HTTPS, refunds need the merchant certificate): "); found {
 				tlsBase = u
@@ -130,6 +138,30 @@ func TestBinaryServesTheProtocol(t *testing.T) {
 		t.Fatalf("Refund over mutual TLS: %+v, %v", r, err)
 	}
 
+	// API v3 with the key files the binary wrote.
+	mchKey, err := wxpayv3.LoadPrivateKey(filepath.Join(data, "apiclient_key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wxKey, err := wxpayv3.LoadPublicKey(filepath.Join(data, "wechatpay_public_key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3, err := wxpayv3.NewClient(wxpayv3.Config{
+		MchID: wxsim.DemoMchID, AppID: wxsim.DemoAppID, MchSerial: serial, PrivateKey: mchKey, APIv3Key: v3key,
+		Verifier: wxpayv3.NewPublicKeyVerifier(keyID, wxKey), BaseURL: base,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := v3.NativePrepay(ctx, wxpayv3.NativeOrder{OutTradeNo: "BIN-V3-1", Description: "演示-拿铁", Total: 1500, NotifyURL: "http://127.0.0.1:9/notify"})
+	if err != nil || !strings.HasPrefix(code, "weixin://wxpay/bizpayurl?pr=") {
+		t.Fatalf("v3 NativePrepay: %q, %v", code, err)
+	}
+	if tx, err := v3.QueryByTransactionID(ctx, scan["transaction_id"]); err != nil || tx.TradeState != wxpayv3.TradeRefund || tx.OutTradeNo != "BIN-1" {
+		t.Fatalf("v3 query of the v2 order: %+v, %v", tx, err)
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -140,5 +172,17 @@ func TestBinaryServesTheProtocol(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("wxpay-sim did not exit after SIGINT")
+	}
+}
+
+func TestHelpListsTheV3Flags(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if err := run([]string{"-h"}, &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("run -h: %v", err)
+	}
+	for _, f := range []string{"-apiv3-key", "-merchant-serial", "-wechatpay-pubkey-id", "apiclient_key.pem", "wechatpay_public_key.pem"} {
+		if !strings.Contains(stderr.String(), f) {
+			t.Errorf("-h does not mention %s", f)
+		}
 	}
 }

@@ -17,6 +17,8 @@ const (
 	DemoMchID = "1900000109"
 	// DemoKey is the demo 32-byte API key.
 	DemoKey = "saomaDemoKey0123456789abcdefABCD"
+	// DemoAPIv3Key is the demo 32-byte APIv3 key.
+	DemoAPIv3Key = "saomaDemoAPIv3Key0123456789abcde"
 )
 
 // Config configures a simulator. The zero value is usable: it plays the demo
@@ -27,6 +29,18 @@ type Config struct {
 	AppID string
 	MchID string
 	Key   string
+
+	// APIv3Key is the merchant's 32-byte APIv3 key, which encrypts v3
+	// notifications. Default DemoAPIv3Key.
+	APIv3Key string
+	// MerchantSerial is the serial of the merchant API v3 certificate the
+	// simulator issues (serial_no in Authorization): up to 40 hex digits.
+	// Default: a random 40-digit serial, kept in DataDir.
+	MerchantSerial string
+	// WechatPayPublicKeyID is the id of the simulated WeChat Pay public key
+	// (Wechatpay-Serial on v3 replies and notifications). Default
+	// "PUB_KEY_ID_01" + MchID padded with zeros to WeChat's length.
+	WechatPayPublicKeyID string
 
 	// CallbackURL is the merchant's mode-1 支付回调URL, called when a
 	// customer scans a static bizpayurl. Empty: mode-1 scans are refused.
@@ -60,6 +74,10 @@ type Config struct {
 	// are answered SYSTEMERROR without being processed, so a retry with the
 	// same parameters is always safe. Default 0.
 	SystemErrorRate float64
+	// FrequencyLimitRate is the share (0–1) of authenticated API v3
+	// requests answered 429 FREQUENCY_LIMITED without being processed.
+	// Default 0.
+	FrequencyLimitRate float64
 	// DuplicateNotifyRate is the share (0–1) of notification attempts that
 	// are delivered twice in a row. Default 0.
 	DuplicateNotifyRate float64
@@ -103,6 +121,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Key == "" {
 		c.Key = DemoKey
+	}
+	if c.APIv3Key == "" {
+		c.APIv3Key = DemoAPIv3Key
+	}
+	if c.WechatPayPublicKeyID == "" {
+		c.WechatPayPublicKeyID = "PUB_KEY_ID_01" + c.MchID
+		for len(c.WechatPayPublicKeyID) < 41 {
+			c.WechatPayPublicKeyID += "0"
+		}
 	}
 	if c.TimeScale < 1 {
 		c.TimeScale = 1

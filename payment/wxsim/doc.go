@@ -1,4 +1,5 @@
-// Package wxsim is a WeChat Pay API v2 (XML) server for Native payments:
+// Package wxsim is a WeChat Pay server for Native payments speaking API v2
+// (XML) and API v3 (JSON + RSA) on the same listeners over one order book:
 // the embedded default of Saoma's demo mode and the peer every test talks
 // to. It is a strict peer, not a mock: it checks every request the way
 // WeChat's servers do, keeps real order state, and calls the merchant back.
@@ -58,7 +59,51 @@
 //     Scan and the Outcome constants) and a bilingual page to pay open QR
 //     orders. Any other path is 404.
 //
-// # How requests are checked
+// # API v3
+//
+// Beside v2, on the same listeners and the same orders (a v2 order can be
+// queried, refunded and paid through v3 and vice versa):
+//
+//   - POST /v3/pay/transactions/native: mchid, appid (APPID_MCHID_NOT_MATCH),
+//     description (1–127 bytes), out_trade_no (6–32 of [0-9A-Za-z_-|*]),
+//     amount.total (1..2^31-1 fen), amount.currency CNY, attach (≤ 128),
+//     notify_url (absolute http(s), no query, ≤ 255), time_expire (RFC 3339,
+//     at least 5 minutes ahead: 400 INVALID_REQUEST). Answers {"code_url"}.
+//     Re-entry: identical parameters give the same code_url (a fresh one once
+//     2 h have passed); different ones, or a v2 order's number, are 400
+//     OUT_TRADE_NO_USED; paid is 400 ORDERPAID, closed 400 ORDER_CLOSED.
+//     JSAPI, APP and H5 are 403 NO_AUTH.
+//   - GET /v3/pay/transactions/out-trade-no/{no}?mchid= and
+//     /id/{transaction_id}?mchid=: the wxpayv3.Transaction wire JSON; 404
+//     ORDER_NOT_EXIST.
+//   - POST /v3/pay/transactions/out-trade-no/{no}/close {"mchid"}: 204;
+//     within 5 minutes of creation 400 ORDER_CLOSE_TOO_EARLY (as v2); paid
+//     400 ORDERPAID; closing a closed order is 204 again.
+//   - POST /v3/refund/domestic/refunds and GET
+//     /v3/refund/domestic/refunds/{out_refund_no}: the v2 refund rules (one
+//     refund per out_refund_no — the same one again, another amount 400
+//     INVALID_REQUEST —, never above the paid amount, at most 50);
+//     amount.total must equal the order's (PARAM_ERROR); unknown order or
+//     refund 404 RESOURCE_NOT_EXISTS.
+//
+// Every v3 request's Authorization is checked with wxpayv3.VerifyRequest
+// against the merchant's RSA public key and MerchantSerial, on Config.Clock
+// (±5 minutes): 401 SIGN_ERROR otherwise. Every 2xx reply is signed with
+// the simulated WeChat Pay key (public-key mode: Wechatpay-Serial is
+// Config.WechatPayPublicKeyID); errors are unsigned {"code","message"}
+// bodies. SystemErrorRate answers 500 SYSTEM_ERROR and FrequencyLimitRate
+// 429 FREQUENCY_LIMITED before any processing. The RSA keys (merchant key
+// and certificate, WeChat Pay key) are generated on first use and kept in
+// DataDir; Server.ClientConfigV3 returns a ready wxpayv3.Config.
+//
+// Orders created through v3, and refunds requested through v3, are notified
+// in v3 form: TRANSACTION.SUCCESS / REFUND.SUCCESS encrypted with
+// AEAD_AES_256_GCM under Config.APIv3Key and signed, POSTed to the
+// notify_url on the same retry schedule as v2 until the merchant answers 200
+// or 204 (the body is not examined). The notification id stays the same
+// across retries.
+//
+// # How v2 requests are checked
 //
 // In order: POST (else return_msg "请使用post方法"), a non-empty body
 // ("post数据为空"), UTF-8 ("编码格式错误…"), a well-formed flat <xml>

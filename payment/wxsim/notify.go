@@ -9,10 +9,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 
 	"saoma/payment/wxpay"
+	"saoma/payment/wxpayv3"
 )
 
 // notifyKey names one notification: an order's payment notification
@@ -197,10 +199,13 @@ func (s *Sim) attemptNotify(k notifyKey) {
 		return
 	}
 	start := s.clock.Now()
-	var body []byte
-	var target string
+	var (
+		body   []byte
+		target string
+		v3     bool
+	)
 	if k.refund == "" {
-		body, target = s.paymentBodyLocked(o), o.NotifyURL
+		body, target, v3 = s.paymentBodyLocked(o), o.NotifyURL, o.V3
 	} else {
 		s.settleRefundsLocked(o)
 		r := s.refundLocked(o, k.refund)
@@ -209,18 +214,35 @@ func (s *Sim) attemptNotify(k notifyKey) {
 			s.mu.Unlock()
 			return
 		}
-		body, target = s.refundBodyLocked(o, r), r.NotifyURL
+		body, target, v3 = s.refundBodyLocked(o, r), r.NotifyURL, r.V3
 	}
+	var v3tx *wxpayv3.Transaction
+	var v3rf *wxpayv3.Refund
+	if v3 {
+		if k.refund == "" {
+			tx := s.transactionV3(o)
+			v3tx = &tx
+		} else {
+			rf := refundV3(o, s.refundLocked(o, k.refund))
+			rf.MchID = s.cfg.MchID
+			v3rf = &rf
+		}
+	}
+	nonce := st.Nonce
 	s.mu.Unlock()
+	send := func() error { return s.deliver(target, body) }
+	if v3 {
+		send = func() error { return s.deliverV3(target, notifyID(nonce), v3tx, v3rf) }
+	}
 
 	dropped := s.chance(s.cfg.DropNotifyRate)
 	var err error
 	if dropped {
 		err = fmt.Errorf("dropped (fault injection)")
 	} else {
-		err = s.deliver(target, body)
+		err = send()
 		if s.chance(s.cfg.DuplicateNotifyRate) {
-			if derr := s.deliver(target, body); err != nil && derr == nil {
+			if derr := send(); err != nil && derr == nil {
 				err = nil
 			}
 		}
@@ -293,6 +315,51 @@ func (s *Sim) deliver(target string, body []byte) error {
 	}
 	if p["return_code"] != "SUCCESS" {
 		return fmt.Errorf("notify reply: return_code=%q return_msg=%q", p["return_code"], p["return_msg"])
+	}
+	return nil
+}
+
+// notifyID turns a notification's nonce into its v3 id, the same for
+// every copy of one notification (WeChat's ids are UUIDs).
+func notifyID(nonce string) string {
+	sum := md5.Sum([]byte(nonce))
+	h := hex.EncodeToString(sum[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// deliverV3 POSTs one v3 notification (a payment when tx is set, else a
+// refund result), encrypted under the APIv3 key and signed now, and
+// reports whether the merchant answered 200 or 204; the body of the answer
+// is not examined.
+func (s *Sim) deliverV3(target, id string, tx *wxpayv3.Transaction, rf *wxpayv3.Refund) error {
+	var (
+		h    http.Header
+		body []byte
+		err  error
+	)
+	if tx != nil {
+		h, body, err = s.platform().TransactionNotification(s.cfg.APIv3Key, id, *tx, s.clock.Now())
+	} else {
+		h, body, err = s.platform().RefundNotification(s.cfg.APIv3Key, id, *rf, s.clock.Now())
+	}
+	if err != nil {
+		return fmt.Errorf("notify build: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.NotifyTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("notify request: %w", err)
+	}
+	maps.Copy(req.Header, h)
+	resp, err := s.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("notify post: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, wxpay.MaxBodySize))
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("notify reply: HTTP %d", resp.StatusCode)
 	}
 	return nil
 }

@@ -84,6 +84,7 @@ func (s *Sim) refund(req *request) reply {
 		Desc:        p["refund_desc"],
 		Status:      RefundProcessing,
 		Created:     now,
+		V3:          req.v3,
 	}
 	if u := p["notify_url"]; u != "" {
 		// The result is notified once the refund completes.

@@ -2,6 +2,7 @@ package wxsim
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"saoma/payment/wxpay"
+	"saoma/payment/wxpayv3"
 )
 
 // Server is a Sim listening on loopback: one plain-HTTP listener and one
@@ -110,5 +112,26 @@ func (s *Server) ClientConfig() wxpay.Config {
 		RootCAs:      s.RootCAs(),
 		CertP12:      s.MerchantP12(),
 		CertPassword: s.P12Password(),
+	}
+}
+
+// ClientConfigV3 returns a wxpayv3.Config for the simulated merchant: the
+// HTTPS base URL with an HTTP client trusting only the simulator's CA, the
+// merchant API v3 key and serial, the APIv3 key and a public-key-mode
+// Verifier for the simulated WeChat Pay key. Set Now to share a manual
+// clock.
+func (s *Server) ClientConfigV3() wxpayv3.Config {
+	return wxpayv3.Config{
+		MchID:      s.MchID(),
+		AppID:      s.AppID(),
+		MchSerial:  s.MerchantSerial(),
+		PrivateKey: s.MerchantPrivateKey(),
+		APIv3Key:   s.APIv3Key(),
+		Verifier:   s.V3Verifier(),
+		BaseURL:    s.TLSURL(),
+		HTTPClient: &http.Client{
+			Timeout:   wxpayv3.DefaultTimeout,
+			Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.RootCAs(), MinVersion: tls.VersionTLS12}},
+		},
 	}
 }

@@ -32,8 +32,11 @@ type Sim struct {
 	log   *slog.Logger
 	st    *store
 	pki   *pki
-	mux   *http.ServeMux
-	page  *template.Template
+
+	v3mu   sync.Mutex
+	v3keys *v3pki // generated on first use, see v3
+	mux    *http.ServeMux
+	page   *template.Template
 
 	ctx    context.Context // cancelled by Close: stops notifiers and callbacks
 	cancel context.CancelFunc
@@ -76,7 +79,15 @@ func New(cfg Config) (*Sim, error) {
 	if len(cfg.Key) != 32 {
 		return nil, fmt.Errorf("wxsim: API key must be 32 bytes, got %d", len(cfg.Key))
 	}
-	for _, r := range []float64{cfg.SystemErrorRate, cfg.DuplicateNotifyRate, cfg.DropNotifyRate} {
+	if len(cfg.APIv3Key) != 32 {
+		return nil, fmt.Errorf("wxsim: APIv3 key must be 32 bytes, got %d", len(cfg.APIv3Key))
+	}
+	if cfg.MerchantSerial != "" {
+		if _, err := parseMerchantSerial(cfg.MerchantSerial); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range []float64{cfg.SystemErrorRate, cfg.FrequencyLimitRate, cfg.DuplicateNotifyRate, cfg.DropNotifyRate} {
 		if r < 0 || r > 1 {
 			return nil, fmt.Errorf("wxsim: fault rate %v outside 0..1", r)
 		}
@@ -328,6 +339,7 @@ func bizFail(code, des string) *apiError { return &apiError{code: code, msg: des
 
 // request is one authenticated API call.
 type request struct {
+	v3       bool // an API v3 call translated to v2 parameters
 	http     *http.Request
 	p        wxpay.Params
 	signType wxpay.SignType
@@ -565,6 +577,7 @@ func (s *Sim) routes() {
 	m.Handle("/secapi/pay/refund", s.api("/secapi/pay/refund", true, s.refund))
 	m.Handle("/pay/refundquery", s.api("/pay/refundquery", false, s.refundQuery))
 	m.Handle("/pay/downloadbill", s.api("/pay/downloadbill", false, s.downloadBill))
+	s.routesV3(m)
 	m.HandleFunc("/sim/scan", s.handleScan)
 	m.HandleFunc("/sim/orders", s.handleOrders)
 	m.HandleFunc("/{$}", s.handlePage)

@@ -38,7 +38,8 @@ type Order struct {
 	TotalFee   int64             `json:"total_fee"`
 	NotifyURL  string            `json:"notify_url"`
 	TradeType  string            `json:"trade_type"`
-	Request    map[string]string `json:"-"` // business parameters of the first call, for re-entry
+	V3         bool              `json:"v3,omitempty"` // created through API v3: notified in v3 form
+	Request    map[string]string `json:"-"`            // business parameters of the first call, for re-entry
 	SignType   string            `json:"sign_type"`
 	Created    time.Time         `json:"created"`
 	TimeExpire time.Time         `json:"time_expire,omitzero"`
@@ -67,6 +68,7 @@ type Refund struct {
 	Created     time.Time   `json:"created"`
 	SuccessAt   time.Time   `json:"success_time,omitzero"`
 	NotifyURL   string      `json:"notify_url,omitempty"` // refund result notification target
+	V3          bool        `json:"v3,omitempty"`         // requested through API v3: notified in v3 form
 	Notify      NotifyState `json:"notify"`
 }
 
