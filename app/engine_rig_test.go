@@ -97,8 +97,11 @@ func (p *payments) OrderQuery(ctx context.Context, r wxpay.OrderQueryRequest) (*
 	if p.failQueries.Load() {
 		return nil, wxpay.ErrTransport
 	}
-	if p.queryErr != nil {
-		if err := p.queryErr(r.OutTradeNo); err != nil {
+	p.mu.Lock()
+	qerr := p.queryErr
+	p.mu.Unlock()
+	if qerr != nil {
+		if err := qerr(r.OutTradeNo); err != nil {
 			return nil, err
 		}
 	}
@@ -107,8 +110,11 @@ func (p *payments) OrderQuery(ctx context.Context, r wxpay.OrderQueryRequest) (*
 
 func (p *payments) CloseOrder(ctx context.Context, no string) error {
 	p.closeCalls.Add(1)
-	if p.beforeClose != nil {
-		p.beforeClose()
+	p.mu.Lock()
+	hook := p.beforeClose
+	p.mu.Unlock()
+	if hook != nil {
+		hook()
 	}
 	return p.Client.CloseOrder(ctx, no)
 }

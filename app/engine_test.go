@@ -209,7 +209,9 @@ func TestCloseOrderAnsweredOrderPaid(t *testing.T) {
 	o := r.charge()
 	r.clock.Advance(6 * time.Minute) // past the close rule
 	// The customer pays between the engine's query and its close.
+	r.pay.mu.Lock()
 	r.pay.beforeClose = func() { r.scan(o.CodeURL) }
+	r.pay.mu.Unlock()
 	got, err := r.eng.Cancel(r.ctx, o.OutTradeNo)
 	if err != nil {
 		t.Fatal(err)
@@ -360,6 +362,7 @@ func TestStartupSettlesEachOrderOnItsOwn(t *testing.T) {
 	// The first two queries of each order fail: each retries on its own.
 	var mu sync.Mutex
 	tries := map[string]int{}
+	r.pay.mu.Lock()
 	r.pay.queryErr = func(no string) error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -369,6 +372,7 @@ func TestStartupSettlesEachOrderOnItsOwn(t *testing.T) {
 		}
 		return nil
 	}
+	r.pay.mu.Unlock()
 	r.restart()
 	if !r.eng.Status().Ready {
 		t.Fatal("not ready at once")
@@ -658,11 +662,13 @@ func TestCloseWaitsFiveAndAHalfMinutes(t *testing.T) {
 	o := r.charge()
 	var at []time.Time
 	var mu sync.Mutex
+	r.pay.mu.Lock()
 	r.pay.beforeClose = func() {
 		mu.Lock()
 		at = append(at, r.clock.Now())
 		mu.Unlock()
 	}
+	r.pay.mu.Unlock()
 	if _, err := r.eng.Cancel(r.ctx, o.OutTradeNo); err != nil {
 		t.Fatal(err)
 	}
