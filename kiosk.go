@@ -21,6 +21,7 @@ import (
 	"saoma/app"
 	"saoma/app/demo"
 	"saoma/payment/relay"
+	"saoma/payment/wechat"
 	"saoma/payment/wxpay"
 	"saoma/printer"
 	"saoma/speaker"
@@ -243,33 +244,33 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 	if err != nil {
 		return nil, fmt.Errorf("wxpay: %w", err)
 	}
+	pay, err := wechat.NewV2(client, wx.APIKey, cfg.WxPay.SpbillCreateIP)
+	if err != nil {
+		return nil, fmt.Errorf("wxpay: %w", err)
+	}
 	notifyURL := cfg.WxPay.NotifyURL // polling only
 	if cfg.Relay.URL != "" {
 		notifyURL = relay.NotifyURL(cfg.Relay.URL, cfg.KioskID)
 	}
 	k.speaker = speaker.New(speakerOptions(cfg, logger.With("component", "speaker")))
 	k.engine, err = app.NewEngine(app.EngineConfig{
-		KioskID:        cfg.KioskID,
-		Shop:           cfg.Shop,
-		Orders:         k.store,
-		Catalog:        k.store,
-		Reports:        k.store,
-		Printer:        k.printer,
-		Payments:       client,
-		AppID:          wx.AppID,
-		MchID:          wx.MchID,
-		APIKey:         wx.APIKey,
-		SignType:       string(wx.SignType),
-		NotifyURL:      notifyURL,
-		SpbillCreateIP: cfg.WxPay.SpbillCreateIP,
-		QRLifetime:     cfg.QRLifetime.Duration,
-		Logger:         logger.With("component", "engine"),
-		Demo:           k.world != nil,
-		SimURL:         k.simURL(),
-		PrinterStatus:  k.printer.Status,
-		RetryPrints:    func(ctx context.Context) error { return retryFailed(ctx, k.printer) },
-		Flagged:        k.store.Flagged,
-		Announce:       func(f app.Fen) { k.speaker.Announce(int64(f)) },
+		KioskID:       cfg.KioskID,
+		Shop:          cfg.Shop,
+		Orders:        k.store,
+		Catalog:       k.store,
+		Reports:       k.store,
+		Printer:       k.printer,
+		Payments:      pay,
+		ShelfQR:       pay,
+		NotifyURL:     notifyURL,
+		QRLifetime:    cfg.QRLifetime.Duration,
+		Logger:        logger.With("component", "engine"),
+		Demo:          k.world != nil,
+		SimURL:        k.simURL(),
+		PrinterStatus: k.printer.Status,
+		RetryPrints:   func(ctx context.Context) error { return retryFailed(ctx, k.printer) },
+		Flagged:       k.store.Flagged,
+		Announce:      func(f app.Fen) { k.speaker.Announce(int64(f)) },
 	})
 	if err != nil {
 		return nil, err
@@ -286,7 +287,7 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 			URL:              cfg.Relay.URL,
 			Token:            cfg.Relay.Token,
 			KioskID:          cfg.KioskID,
-			OnNotification:   k.engine.HandleNotification,
+			OnNotification:   func(ctx context.Context, body []byte) error { return k.engine.HandleNotification(ctx, nil, body) },
 			OnNativeCallback: k.engine.HandleNativeCallback,
 			OnLink:           k.engine.SetLink,
 			Logger:           logger.With("component", "relay"),

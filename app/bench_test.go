@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"saoma/app"
+	"saoma/payment/wechat"
 	"saoma/payment/wxpay"
 	"saoma/payment/wxsim"
 	"saoma/store"
@@ -25,8 +26,12 @@ func BenchmarkNotificationToUpdate(b *testing.B) {
 	}
 	defer st.Close()
 	client, _ := wxpay.NewClient(wxpay.Config{AppID: wxsim.DemoAppID, MchID: wxsim.DemoMchID, APIKey: wxsim.DemoKey})
-	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Orders: st, Catalog: st, Reports: st, Payments: client,
-		AppID: wxsim.DemoAppID, MchID: wxsim.DemoMchID, APIKey: wxsim.DemoKey, NotifyURL: "http://127.0.0.1/n"})
+	pay, err := wechat.NewV2(client, wxsim.DemoKey, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Orders: st, Catalog: st, Reports: st, Payments: pay,
+		NotifyURL: "http://127.0.0.1/n"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,7 +59,7 @@ func BenchmarkNotificationToUpdate(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
-		if err := eng.HandleNotification(ctx, bodies[i]); err != nil {
+		if err := eng.HandleNotification(ctx, nil, bodies[i]); err != nil {
 			b.Fatal(err)
 		}
 		for u := range updates {
@@ -68,20 +73,20 @@ func BenchmarkNotificationToUpdate(b *testing.B) {
 // flaky fails a share of order queries as a transport error would, the
 // rest go to the simulator.
 type flaky struct {
-	*wxpay.Client
+	app.Payments
 	rate float64
 	rng  *rand.Rand
 	mu   sync.Mutex
 }
 
-func (f *flaky) OrderQuery(ctx context.Context, r wxpay.OrderQueryRequest) (*wxpay.OrderQueryResponse, error) {
+func (f *flaky) Query(ctx context.Context, no string) (app.Payment, error) {
 	f.mu.Lock()
 	fail := f.rng.Float64() < f.rate
 	f.mu.Unlock()
 	if fail {
-		return nil, wxpay.ErrTransport
+		return app.Payment{}, errLost
 	}
-	return f.Client.OrderQuery(ctx, r)
+	return f.Payments.Query(ctx, no)
 }
 
 // BenchmarkRestartReadyToSell measures a restart with 20 orders left open
@@ -93,11 +98,7 @@ func BenchmarkRestartReadyToSell(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sim.Close()
-	client, err := wxpay.NewClient(sim.ClientConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	pay := &flaky{Client: client, rate: 0.2, rng: rand.New(rand.NewPCG(1, 2))}
+	pay := &flaky{Payments: v2(b, sim), rate: 0.2, rng: rand.New(rand.NewPCG(1, 2))}
 	lines := []app.Line{{ProductID: "1001", Name: "美式咖啡", UnitPrice: 1800, Qty: 1}}
 	b.ResetTimer()
 	for i := range b.N {
@@ -108,7 +109,7 @@ func BenchmarkRestartReadyToSell(b *testing.B) {
 			b.Fatal(err)
 		}
 		cfg := app.EngineConfig{KioskID: "k1", Orders: st, Catalog: st, Reports: st, Payments: pay,
-			AppID: sim.AppID(), MchID: sim.MchID(), APIKey: sim.Key(), NotifyURL: "http://127.0.0.1/n"}
+			NotifyURL: "http://127.0.0.1/n"}
 		eng, err := app.NewEngine(cfg)
 		if err != nil {
 			b.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"saoma/app"
+	"saoma/payment/wechat"
 	"saoma/payment/wxpay"
 	"saoma/payment/wxsim"
 	"saoma/store"
@@ -79,7 +80,7 @@ func TestEndToEndWithSimulatorProcess(t *testing.T) {
 	var eng *app.Engine
 	notify := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := eng.HandleNotification(r.Context(), body); err != nil {
+		if err := eng.HandleNotification(r.Context(), r.Header, body); err != nil {
 			w.Write(wxpay.NotifyReply(false, "retry"))
 			return
 		}
@@ -90,8 +91,12 @@ func TestEndToEndWithSimulatorProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err = app.NewEngine(app.EngineConfig{KioskID: "k9", Orders: st, Catalog: st, Reports: st, Payments: client,
-		AppID: wxsim.DemoAppID, MchID: wxsim.DemoMchID, APIKey: wxsim.DemoKey, NotifyURL: notify.URL + "/n"})
+	pay, err := wechat.NewV2(client, wxsim.DemoKey, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err = app.NewEngine(app.EngineConfig{KioskID: "k9", Orders: st, Catalog: st, Reports: st, Payments: pay,
+		NotifyURL: notify.URL + "/n"})
 	if err != nil {
 		t.Fatal(err)
 	}

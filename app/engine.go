@@ -8,19 +8,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"saoma/payment/wxpay"
 )
-
-// Payments is the WeChat Pay API the engine uses; *wxpay.Client satisfies it.
-type Payments interface {
-	UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error)
-	OrderQuery(ctx context.Context, r wxpay.OrderQueryRequest) (*wxpay.OrderQueryResponse, error)
-	CloseOrder(ctx context.Context, outTradeNo string) error
-	ShortURL(ctx context.Context, longURL string) (string, error)
-	Refund(ctx context.Context, r *wxpay.RefundRequest) (*wxpay.RefundResponse, error)
-	RefundQuery(ctx context.Context, r wxpay.RefundQueryRequest) (*wxpay.RefundQueryResponse, error)
-}
 
 // Clock is the engine's source of time. Tests substitute a manual clock
 // (wxsim.ManualClock satisfies it) and never sleep.
@@ -55,6 +43,10 @@ const DefaultQRLifetime = 2 * time.Hour
 // CodeURLLife is how long WeChat keeps a prepay_id/code_url valid.
 const CodeURLLife = 2 * time.Hour
 
+// minExpire is WeChat's rule that an order's time_expire lies at least 5
+// minutes after the request.
+const minExpire = 5 * time.Minute
+
 // closeDelay is WeChat's rule that an order cannot be closed within 5
 // minutes of its creation, with a margin for the difference between our
 // clock and WeChat's (a close sent early gets SYSTEMERROR 订单创建后5分钟内不能关单).
@@ -73,17 +65,13 @@ type EngineConfig struct {
 	Reports  Reports
 	Printer  Printer
 	Payments Payments
+	// ShelfQR is Native mode 1 (product QR labels); nil when the payment
+	// API has none (v3), and then no labels are printed.
+	ShelfQR ShelfQR
 
-	// AppID, MchID and APIKey are the merchant's. The key verifies
-	// notifications (the relay is not trusted) and signs mode-1 replies.
-	AppID, MchID, APIKey string
-	// SignType is informational; the wxpay client signs requests.
-	SignType string
 	// NotifyURL is this kiosk's notify_url on the relay; required by
 	// WeChat (without a relay, confirmations come from polling only).
 	NotifyURL string
-	// SpbillCreateIP is sent with unified orders; "127.0.0.1" if empty.
-	SpbillCreateIP string
 	// QRLifetime is time_expire − time_start; DefaultQRLifetime if 0,
 	// clamped to [6m, 2h].
 	QRLifetime time.Duration
@@ -142,16 +130,11 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		return nil, errors.New("engine: Orders, Catalog and Payments are required")
 	case cfg.KioskID == "":
 		return nil, errors.New("engine: KioskID is required")
-	case cfg.AppID == "" || cfg.MchID == "" || len(cfg.APIKey) != 32:
-		return nil, errors.New("engine: appid, mch_id and a 32-character API key are required")
 	}
 	if cfg.QRLifetime == 0 {
 		cfg.QRLifetime = DefaultQRLifetime
 	}
-	cfg.QRLifetime = min(max(cfg.QRLifetime, wxpay.MinExpireInterval+time.Minute), CodeURLLife)
-	if cfg.SpbillCreateIP == "" {
-		cfg.SpbillCreateIP = "127.0.0.1"
-	}
+	cfg.QRLifetime = min(max(cfg.QRLifetime, minExpire+time.Minute), CodeURLLife)
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
 	}
@@ -484,13 +467,6 @@ func orderBody(shop string, lines []Line) string {
 		b = b[:len(b)-size]
 	}
 	return b
-}
-
-// isTransient reports whether err leaves the outcome unknown and the same
-// request may be sent again.
-func isTransient(err error) bool {
-	return errors.Is(err, wxpay.ErrTransport) || wxpay.IsRetryable(err) ||
-		errors.Is(err, context.DeadlineExceeded)
 }
 
 // StatusChanged tells the screens the status may have changed (the printer

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"saoma/payment/wxpay"
 )
 
 // ChargeError is a unified order that did not get a QR. The order is durable
@@ -107,11 +105,11 @@ func (e *Engine) Retry(ctx context.Context, outTradeNo string) (Order, error) {
 // for mode-1 orders.
 func (e *Engine) place(ctx context.Context, no, openID string) (Order, error) {
 	unlock := e.lock(no)
-	o, resp, err := e.unifiedOrder(ctx, no, openID)
+	o, qr, err := e.unifiedOrder(ctx, no, openID)
 	if err == nil {
 		o, err = e.cfg.Orders.Update(no, func(o *Order) error {
 			now := e.clock.Now()
-			o.PrepayID, o.CodeURL = resp.PrepayID, resp.CodeURL
+			o.PrepayID, o.CodeURL = qr.PrepayID, qr.CodeURL
 			o.CodeURLExpires = now.Add(CodeURLLife)
 			if o.QRIssuedAt.IsZero() {
 				o.QRIssuedAt = now
@@ -125,12 +123,12 @@ func (e *Engine) place(ctx context.Context, no, openID string) (Order, error) {
 	}
 	unlock()
 	switch {
-	case (errors.Is(err, wxpay.ErrOrderPaid) || errors.Is(err, wxpay.ErrOutTradeNoUsed)) && !o.HasQR():
+	case (errors.Is(err, ErrPayAlreadyPaid) || errors.Is(err, ErrPayNumberUsed)) && !o.HasQR():
 		// WeChat knows this number from before, and nobody can have paid
 		// an order the kiosk never had a QR for: the number was used
 		// (a restored backup, a copied kiosk_id). Never a sale.
 		return e.collided(no, err)
-	case errors.Is(err, wxpay.ErrOrderPaid):
+	case errors.Is(err, ErrPayAlreadyPaid):
 		// A re-entry found it paid: learn the transaction.
 		o, err = e.settle(ctx, no, SourceUnifiedOrder)
 	case err != nil:
@@ -165,7 +163,7 @@ func (e *Engine) collided(no string, cause error) (Order, error) {
 			return nil
 		}
 		o.Flag = FlagNumberCollision
-		return o.Move(StateClosed, SourceUnifiedOrder, e.clock.Now(), "ALERT: WeChat Pay already has this order number ("+errCode(cause)+"); closed, not a sale")
+		return o.Move(StateClosed, SourceUnifiedOrder, e.clock.Now(), "ALERT: WeChat Pay already has this order number ("+cause.Error()+"); closed, not a sale")
 	})
 	if err != nil {
 		return o, err
@@ -175,36 +173,35 @@ func (e *Engine) collided(no string, cause error) (Order, error) {
 	return o, cerr
 }
 
-func (e *Engine) unifiedOrder(ctx context.Context, no, openID string) (Order, *wxpay.UnifiedOrderResponse, error) {
+func (e *Engine) unifiedOrder(ctx context.Context, no, openID string) (Order, QR, error) {
 	o, err := e.cfg.Orders.Get(no)
 	if err != nil {
-		return o, nil, err
+		return o, QR{}, err
 	}
-	req := &wxpay.UnifiedOrderRequest{
-		Body:           o.Body,
-		OutTradeNo:     o.OutTradeNo,
-		TotalFee:       int64(o.Total),
-		SpbillCreateIP: e.cfg.SpbillCreateIP,
-		TimeStart:      o.TimeStart,
-		TimeExpire:     o.TimeExpire,
-		NotifyURL:      o.NotifyURL,
-		ProductID:      o.ProductID,
-		Attach:         o.KioskID,
-		OpenID:         openID,
+	req := QROrder{
+		OutTradeNo:  o.OutTradeNo,
+		Total:       o.Total,
+		Description: o.Body,
+		ProductID:   o.ProductID,
+		Attach:      o.KioskID,
+		TimeStart:   o.TimeStart,
+		TimeExpire:  o.TimeExpire,
+		NotifyURL:   o.NotifyURL,
+		PayerOpenID: openID,
 	}
 	backoff := e.cfg.RetryBackoff
 	for attempt := 1; ; attempt++ {
-		resp, err := e.cfg.Payments.UnifiedOrder(ctx, req)
+		qr, err := e.cfg.Payments.PlaceQR(ctx, req)
 		if err == nil {
-			return o, resp, nil
+			return o, qr, nil
 		}
 		if !isTransient(err) || attempt >= e.cfg.Attempts || ctx.Err() != nil {
-			return o, nil, err
+			return o, QR{}, err
 		}
 		e.log.Info("unified order retry", "out_trade_no", no, "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
-			return o, nil, ctx.Err()
+			return o, QR{}, ctx.Err()
 		case <-e.clock.After(backoff):
 		}
 		backoff *= 2
@@ -223,7 +220,7 @@ func (e *Engine) RefreshQR(ctx context.Context, outTradeNo string) (Order, error
 	if o.State.Paid() {
 		return o, nil
 	}
-	if o.State == StateAwaiting && e.clock.Now().Add(wxpay.MinExpireInterval).Before(o.TimeExpire) {
+	if o.State == StateAwaiting && e.clock.Now().Add(minExpire).Before(o.TimeExpire) {
 		return e.place(ctx, outTradeNo, "")
 	}
 	if o.State.Open() {
@@ -289,22 +286,22 @@ func (e *Engine) tryClose(ctx context.Context, no string) (Order, error) {
 	if o.CodeURL == "" && o.PrepayID == "" {
 		// Never reached WeChat as far as we know; close only if WeChat
 		// agrees it does not exist.
-		if _, qerr := e.cfg.Payments.OrderQuery(ctx, wxpay.OrderQueryRequest{OutTradeNo: no}); errors.Is(qerr, wxpay.ErrOrderNotExist) {
+		if _, qerr := e.cfg.Payments.Query(ctx, no); errors.Is(qerr, ErrPayNotFound) {
 			return e.finish(no, StateClosed, SourceClose, "closed: never reached WeChat Pay")
 		}
 	}
 	if now.Before(closeAllowedAt(o)) {
 		return o, nil // the watcher closes it when allowed
 	}
-	err = e.cfg.Payments.CloseOrder(ctx, no)
+	err = e.cfg.Payments.Close(ctx, no)
 	switch {
-	case err == nil, errors.Is(err, wxpay.ErrOrderClosed), errors.Is(err, wxpay.ErrOrderNotExist):
+	case err == nil, errors.Is(err, ErrPayClosed), errors.Is(err, ErrPayNotFound):
 		to := StateClosed
 		if !now.Before(o.TimeExpire) {
 			to = StateExpired
 		}
 		return e.finish(no, to, SourceClose, "closed with WeChat Pay")
-	case errors.Is(err, wxpay.ErrOrderPaid):
+	case errors.Is(err, ErrPayAlreadyPaid):
 		// Paid after all: learn the transaction (lock already held).
 		return e.settleLocked(ctx, no, SourceClose, false)
 	default:
@@ -350,9 +347,9 @@ func (e *Engine) settleLocked(ctx context.Context, no string, src Source, openOn
 	if err != nil || (openOnly && !o.State.Open()) {
 		return o, err
 	}
-	q, err := e.cfg.Payments.OrderQuery(ctx, wxpay.OrderQueryRequest{OutTradeNo: no})
+	q, err := e.cfg.Payments.Query(ctx, no)
 	switch {
-	case errors.Is(err, wxpay.ErrOrderNotExist):
+	case errors.Is(err, ErrPayNotFound):
 		if o.State == StateCreated && src == SourceStartup {
 			return e.finish(no, StateClosed, src, "closed: never reached WeChat Pay")
 		}
@@ -361,22 +358,22 @@ func (e *Engine) settleLocked(ctx context.Context, no string, src Source, openOn
 		return o, fmt.Errorf("query %s: %w", no, err)
 	}
 	now := e.clock.Now()
-	switch q.TradeState {
-	case wxpay.TradeSuccess, wxpay.TradeRefund:
+	switch q.State {
+	case PayPaid, PayRefunded:
 		csrc := SourceQuery
 		if src == SourceStartup {
 			csrc = SourceStartup
 		}
 		var out ConfirmOutcome
-		o, out, err = e.confirm(Confirmation{OutTradeNo: no, TransactionID: q.TransactionID, TotalFee: Fen(q.TotalFee),
-			TimeEnd: q.TimeEnd, OpenID: q.OpenID, Source: csrc})
+		o, out, err = e.confirm(Confirmation{OutTradeNo: no, TransactionID: q.TransactionID, TotalFee: q.Total,
+			TimeEnd: q.PaidAt, OpenID: q.Payer, Source: csrc})
 		if err == nil && out == NumberCollision || (out == AlreadyPaid && o.Flag == FlagNumberCollision && o.State.Open()) {
 			// WeChat's payment under this number is another order's:
 			// this one can never be paid.
 			return e.finish(no, StateClosed, SourceQuery, "closed: WeChat Pay's payment under this number is an earlier order's")
 		}
 		return o, err
-	case wxpay.TradeClosed, wxpay.TradeRevoked:
+	case PayClosed, PayRevoked:
 		to := StateClosed
 		switch {
 		case o.State == StateAwaiting:
@@ -384,7 +381,7 @@ func (e *Engine) settleLocked(ctx context.Context, no string, src Source, openOn
 		case o.State == StateCancelPending && !now.Before(o.TimeExpire):
 			to = StateExpired
 		}
-		return e.finish(no, to, SourceQuery, "WeChat Pay reports "+string(q.TradeState))
+		return e.finish(no, to, SourceQuery, "WeChat Pay reports "+string(q.State))
 	}
 	// NOTPAY, USERPAYING, PAYERROR, ACCEPT: still open — the customer can
 	// still pay the QR, so the order is never final before WeChat says

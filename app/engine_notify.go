@@ -1,13 +1,10 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"time"
-
-	"saoma/payment/wxpay"
 )
 
 // ErrRejected marks a notification or callback the engine refused (bad
@@ -15,16 +12,17 @@ import (
 // relay should not deliver it again.
 var ErrRejected = errors.New("rejected")
 
-// HandleNotification applies a payment notification delivered by the relay.
-// The engine verifies it itself — signature with the merchant key, appid,
-// mch_id, out_trade_no and total_fee — because the relay is not trusted.
-// It returns nil once the confirmation is durable, and also for a
+// HandleNotification applies a notification delivered by the relay: a
+// payment or a refund outcome. The engine has it verified by the payment
+// adapter itself — signature, merchant, amount — because the relay is not
+// trusted; header carries the HTTP headers the provider signed with (v3),
+// nil for v2. It returns nil once the news is durable, and also for a
 // notification that can never be applied (forged, another merchant's,
 // unknown order): it is logged and dropped, and changes nothing, so the
 // relay does not redeliver it forever. Only a storage failure returns an
 // error, so the relay delivers it again.
-func (e *Engine) HandleNotification(ctx context.Context, body []byte) error {
-	_, err := e.applyNotification(body)
+func (e *Engine) HandleNotification(ctx context.Context, header map[string][]string, body []byte) error {
+	_, err := e.applyNotification(header, body)
 	if errors.Is(err, ErrRejected) {
 		e.log.Warn("notification dropped", "err", err)
 		return nil
@@ -34,19 +32,20 @@ func (e *Engine) HandleNotification(ctx context.Context, body []byte) error {
 
 // applyNotification is HandleNotification reporting rejections as errors
 // wrapping ErrRejected.
-func (e *Engine) applyNotification(body []byte) (Order, error) {
-	if bytes.Contains(body, []byte("<req_info>")) {
-		return e.applyRefundNotification(body)
-	}
-	n, err := wxpay.ParseNotification(body, e.cfg.APIKey)
+func (e *Engine) applyNotification(header map[string][]string, body []byte) (Order, error) {
+	ev, err := e.cfg.Payments.ParseEvent(header, body)
 	if err != nil {
-		return Order{}, fmt.Errorf("%w: notification: %v", ErrRejected, err)
+		if !errors.Is(err, ErrRejected) {
+			err = fmt.Errorf("%w: %w", ErrRejected, err)
+		}
+		return Order{}, err
 	}
-	if n.AppID != e.cfg.AppID || n.MchID != e.cfg.MchID {
-		return Order{}, fmt.Errorf("%w: notification for appid %s mch_id %s, not ours", ErrRejected, n.AppID, n.MchID)
+	if ev.Refund != nil {
+		return e.applyRefundEvent(*ev.Refund)
 	}
-	if n.ResultCode != "SUCCESS" {
-		return Order{}, fmt.Errorf("%w: notification for %s reports %s %s", ErrRejected, n.OutTradeNo, n.ErrCode, n.ErrCodeDes)
+	n := ev.Payment
+	if n == nil || (n.State != PayPaid && n.State != PayRefunded) {
+		return Order{}, fmt.Errorf("%w: notification without a payment", ErrRejected)
 	}
 	if _, err := e.cfg.Orders.Get(n.OutTradeNo); errors.Is(err, ErrNotFound) {
 		return Order{}, fmt.Errorf("%w: notification for unknown order %s", ErrRejected, n.OutTradeNo)
@@ -54,7 +53,7 @@ func (e *Engine) applyNotification(body []byte) (Order, error) {
 		return Order{}, err
 	}
 	o, _, err := e.confirm(Confirmation{OutTradeNo: n.OutTradeNo, TransactionID: n.TransactionID,
-		TotalFee: Fen(n.TotalFee), TimeEnd: n.TimeEnd, OpenID: n.OpenID, Source: SourceNotification})
+		TotalFee: n.Total, TimeEnd: n.PaidAt, OpenID: n.Payer, Source: SourceNotification})
 	return o, err
 }
 
@@ -96,22 +95,24 @@ func (e *Engine) confirm(c Confirmation) (Order, ConfirmOutcome, error) {
 const nativeCallbackBudget = 3 * time.Second
 
 // HandleNativeCallback answers a Native mode-1 callback forwarded by the
-// relay: the scanned product_id becomes a new order, its unified order's
+// relay: the scanned product becomes a new order, its unified order's
 // prepay_id goes back in a signed reply. Anything wrong gives a signed FAIL
 // reply whose message WeChat shows the customer.
 func (e *Engine) HandleNativeCallback(ctx context.Context, body []byte) []byte {
 	ctx, cancel := context.WithTimeout(ctx, nativeCallbackBudget)
 	defer cancel()
+	shelf := e.cfg.ShelfQR
+	if shelf == nil {
+		e.log.Warn("mode-1 callback refused: the payment API has no shelf QR")
+		return nil
+	}
 	fail := func(msg string, err error) []byte {
 		e.log.Warn("mode-1 callback refused", "err", err)
-		return wxpay.NativeCallbackFail(e.cfg.AppID, e.cfg.MchID, e.cfg.APIKey, msg)
+		return shelf.ScanFail(msg)
 	}
-	cb, err := wxpay.ParseNativeCallback(body, e.cfg.APIKey)
+	scan, err := shelf.ParseScan(body)
 	if err != nil {
 		return fail("请求无效", err)
-	}
-	if cb.AppID != e.cfg.AppID || cb.MchID != e.cfg.MchID {
-		return fail("请求无效", fmt.Errorf("callback for appid %s mch_id %s", cb.AppID, cb.MchID))
 	}
 	e.mu.Lock()
 	ready := e.ready
@@ -119,9 +120,9 @@ func (e *Engine) HandleNativeCallback(ctx context.Context, body []byte) []byte {
 	if !ready {
 		return fail("系统繁忙，请稍后再试", ErrNotReady)
 	}
-	p, err := e.cfg.Catalog.ProductByQRID(cb.ProductID)
+	p, err := e.cfg.Catalog.ProductByQRID(scan.ProductID)
 	if err != nil || !p.Active {
-		return fail("商品已下架", fmt.Errorf("product_id %q: %v", cb.ProductID, err))
+		return fail("商品已下架", fmt.Errorf("product_id %q: %v", scan.ProductID, err))
 	}
 	now := e.clock.Now()
 	no, err := e.cfg.Orders.NextOutTradeNo(e.cfg.KioskID, now)
@@ -131,20 +132,20 @@ func (e *Engine) HandleNativeCallback(ctx context.Context, body []byte) []byte {
 	lines := []Line{{ProductID: p.ID, Name: p.Name, UnitPrice: p.Price, Qty: 1}}
 	o := Order{
 		OutTradeNo: no, KioskID: e.cfg.KioskID, Lines: lines, Total: p.Price,
-		Body: orderBody(e.cfg.Shop, lines), ProductID: cb.ProductID, Mode: 1,
+		Body: orderBody(e.cfg.Shop, lines), ProductID: scan.ProductID, Mode: 1,
 		State: StateCreated, CreatedAt: now,
 		TimeStart: now.Truncate(time.Second), TimeExpire: now.Truncate(time.Second).Add(e.cfg.QRLifetime),
-		NotifyURL: e.cfg.NotifyURL, PayerOpenID: cb.OpenID,
+		NotifyURL: e.cfg.NotifyURL, PayerOpenID: scan.OpenID,
 	}
-	o.Note(SourceUnifiedOrder, now, "mode-1 scan of product "+cb.ProductID)
+	o.Note(SourceUnifiedOrder, now, "mode-1 scan of product "+scan.ProductID)
 	if err := e.cfg.Orders.Create(o); err != nil {
 		return fail("系统繁忙，请稍后再试", err)
 	}
-	o, err = e.place(ctx, no, cb.OpenID)
+	o, err = e.place(ctx, no, scan.OpenID)
 	if err != nil || o.PrepayID == "" {
 		return fail("系统繁忙，请稍后再试", fmt.Errorf("unified order %s: %v", no, err))
 	}
-	return wxpay.NativeCallbackReply(e.cfg.AppID, e.cfg.MchID, e.cfg.APIKey, o.PrepayID)
+	return shelf.ScanReply(o.PrepayID)
 }
 
 // printReceipt queues an order's receipt. A printer failure is logged and
@@ -213,8 +214,10 @@ func (e *Engine) PrintLabel(ctx context.Context, productID string) (string, erro
 	if p.QRID == "" {
 		return "", fmt.Errorf("product %s has no QR id", productID)
 	}
-	long := wxpay.BizPayURL(e.cfg.AppID, e.cfg.MchID, e.cfg.APIKey, p.QRID, e.clock.Now())
-	short, err := e.cfg.Payments.ShortURL(ctx, long)
+	if e.cfg.ShelfQR == nil {
+		return "", fmt.Errorf("product labels: %w", ErrPayUnsupported)
+	}
+	short, err := e.cfg.ShelfQR.ProductQR(ctx, p.QRID, e.clock.Now())
 	if err != nil {
 		return "", fmt.Errorf("short link for %s: %w", productID, err)
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"saoma/payment/wxpay"
 )
 
 // ErrRefundPending is returned when a new refund is asked for an order
@@ -86,12 +84,15 @@ func (e *Engine) sendRefundLocked(ctx context.Context, no, outRefundNo string) (
 	if r.State != RefundPending {
 		return o, nil
 	}
-	resp, err := e.cfg.Payments.Refund(ctx, &wxpay.RefundRequest{OutTradeNo: no, TransactionID: o.TransactionID,
-		OutRefundNo: r.OutRefundNo, TotalFee: int64(o.Total), RefundFee: int64(r.Amount), RefundDesc: r.Reason,
-		NotifyURL: o.NotifyURL})
+	res, err := e.cfg.Payments.Refund(ctx, RefundRequest{OutTradeNo: no, TransactionID: o.TransactionID,
+		OutRefundNo: r.OutRefundNo, Total: o.Total, Amount: r.Amount, Reason: r.Reason, NotifyURL: o.NotifyURL})
 	switch {
 	case err == nil:
-		return e.setRefund(no, outRefundNo, resp.RefundID, RefundProcessing, "accepted by WeChat Pay")
+		st := res.State
+		if st == "" || st == RefundPending {
+			st = RefundProcessing
+		}
+		return e.setRefund(no, outRefundNo, res.RefundID, st, "accepted by WeChat Pay")
 	case isTransient(err):
 		e.log.Warn("refund answer lost", "out_refund_no", outRefundNo, "err", err)
 		return o, fmt.Errorf("refund %s: %w: %w", outRefundNo, ErrRefundUnknown, err)
@@ -99,10 +100,10 @@ func (e *Engine) sendRefundLocked(ctx context.Context, no, outRefundNo string) (
 	// A definite refusal. It may still be the answer to a resend of a
 	// refund WeChat accepted before (its reply lost): only WeChat's word
 	// that the refund does not exist makes it failed.
-	q, qerr := e.cfg.Payments.RefundQuery(ctx, wxpay.RefundQueryRequest{OutRefundNo: outRefundNo})
+	got, qerr := e.cfg.Payments.RefundStatus(ctx, no, outRefundNo)
 	switch {
-	case errors.Is(qerr, wxpay.ErrRefundNotExist):
-		o, uerr := e.setRefund(no, outRefundNo, "", RefundFailed, "refused by WeChat Pay: "+errCode(err))
+	case errors.Is(qerr, ErrPayRefundNotFound):
+		o, uerr := e.setRefund(no, outRefundNo, "", RefundFailed, "refused by WeChat Pay: "+err.Error())
 		if uerr != nil {
 			return o, uerr
 		}
@@ -110,34 +111,7 @@ func (e *Engine) sendRefundLocked(ctx context.Context, no, outRefundNo string) (
 	case qerr != nil:
 		return o, fmt.Errorf("refund %s refused (%w), and checking it failed: %w", outRefundNo, err, ErrRefundUnknown)
 	}
-	for _, ri := range q.Refunds {
-		if ri.OutRefundNo == outRefundNo {
-			return e.setRefund(no, outRefundNo, ri.RefundID, refundState(ri.RefundStatus), "WeChat Pay reports "+ri.RefundStatus)
-		}
-	}
-	return o, fmt.Errorf("refund %s refused (%w) and not listed by WeChat Pay: %w", outRefundNo, err, ErrRefundUnknown)
-}
-
-// errCode is WeChat's error code of err, or its text.
-func errCode(err error) string {
-	var we *wxpay.Error
-	if errors.As(err, &we) && we.ErrCode != "" {
-		return we.ErrCode
-	}
-	return err.Error()
-}
-
-// refundState maps WeChat's refund_status to ours.
-func refundState(status string) RefundState {
-	switch status {
-	case "SUCCESS":
-		return RefundSucceeded
-	case "REFUNDCLOSE":
-		return RefundFailed
-	case "CHANGE":
-		return RefundChange
-	}
-	return RefundProcessing
+	return e.setRefund(no, outRefundNo, got.RefundID, got.State, "WeChat Pay reports "+string(got.State))
 }
 
 // setRefund records a refund's new state durably and tells the screens.
@@ -239,15 +213,12 @@ func (e *Engine) RefreshRefunds(ctx context.Context, outTradeNo string) (Order, 
 	if err != nil {
 		return o, err
 	}
-	q, err := e.cfg.Payments.RefundQuery(ctx, wxpay.RefundQueryRequest{OutTradeNo: outTradeNo})
-	var known []wxpay.RefundInfo
+	known, err := e.cfg.Payments.Refunds(ctx, outTradeNo)
 	switch {
-	case errors.Is(err, wxpay.ErrRefundNotExist):
+	case errors.Is(err, ErrPayRefundNotFound):
 		// WeChat has no refund of this order: every pending one is resent.
 	case err != nil:
 		return o, fmt.Errorf("refund query %s: %w", outTradeNo, err)
-	default:
-		known = q.Refunds
 	}
 	listed := map[string]bool{}
 	if len(known) > 0 {
@@ -255,14 +226,13 @@ func (e *Engine) RefreshRefunds(ctx context.Context, outTradeNo string) (Order, 
 		o, err = e.cfg.Orders.Update(outTradeNo, func(o *Order) error {
 			for _, ri := range known {
 				listed[ri.OutRefundNo] = true
-				st := refundState(ri.RefundStatus)
 				if _, ok := o.refund(ri.OutRefundNo); !ok {
 					o.Refunds = append(o.Refunds, Refund{OutRefundNo: ri.OutRefundNo, RefundID: ri.RefundID,
-						Amount: Fen(ri.RefundFee), State: RefundProcessing, CreatedAt: now, UpdatedAt: now})
+						Amount: ri.Amount, State: RefundProcessing, CreatedAt: now, UpdatedAt: now})
 					o.Note(SourceRefund, now, fmt.Sprintf("refund %s of %s found at WeChat Pay, missing from the ledger",
-						ri.OutRefundNo, Fen(ri.RefundFee)))
+						ri.OutRefundNo, ri.Amount))
 				}
-				if err := o.SetRefundState(ri.OutRefundNo, ri.RefundID, st, now); err != nil && !errors.Is(err, ErrRefundFinal) {
+				if err := o.SetRefundState(ri.OutRefundNo, ri.RefundID, ri.State, now); err != nil && !errors.Is(err, ErrRefundFinal) {
 					return err
 				}
 			}
@@ -284,15 +254,8 @@ func (e *Engine) RefreshRefunds(ctx context.Context, outTradeNo string) (Order, 
 	return o, firstErr
 }
 
-// applyRefundNotification records a verified refund notification.
-func (e *Engine) applyRefundNotification(body []byte) (Order, error) {
-	n, err := wxpay.DecryptRefundNotification(body, e.cfg.APIKey)
-	if err != nil {
-		return Order{}, fmt.Errorf("%w: refund notification: %v", ErrRejected, err)
-	}
-	if n.AppID != e.cfg.AppID || n.MchID != e.cfg.MchID {
-		return Order{}, fmt.Errorf("%w: refund notification for appid %s mch_id %s, not ours", ErrRejected, n.AppID, n.MchID)
-	}
+// applyRefundEvent records a verified refund notification.
+func (e *Engine) applyRefundEvent(n RefundEvent) (Order, error) {
 	o, err := e.cfg.Orders.Get(n.OutTradeNo)
 	if errors.Is(err, ErrNotFound) {
 		return o, fmt.Errorf("%w: refund notification for unknown order %s", ErrRejected, n.OutTradeNo)
@@ -305,10 +268,10 @@ func (e *Engine) applyRefundNotification(body []byte) (Order, error) {
 		// refund query records refunds missing from the ledger.
 		return o, fmt.Errorf("%w: refund notification for unknown refund %s", ErrRejected, n.OutRefundNo)
 	}
-	if Fen(n.RefundFee) != r.Amount {
-		return o, fmt.Errorf("%w: refund notification %s for %s, ledger has %s", ErrRejected, n.OutRefundNo, Fen(n.RefundFee), r.Amount)
+	if n.Amount != r.Amount {
+		return o, fmt.Errorf("%w: refund notification %s for %s, ledger has %s", ErrRejected, n.OutRefundNo, n.Amount, r.Amount)
 	}
-	return e.setRefund(n.OutTradeNo, n.OutRefundNo, n.RefundID, refundState(n.RefundStatus), "refund notification")
+	return e.setRefund(n.OutTradeNo, n.OutRefundNo, n.RefundID, n.State, "refund notification")
 }
 
 // Resolve records the owner's word on an order needing attention — goods

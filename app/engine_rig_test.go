@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"saoma/app"
+	"saoma/payment/wechat"
 	"saoma/payment/wxpay"
 	"saoma/payment/wxsim"
 	"saoma/store"
@@ -38,13 +40,13 @@ func (c spyClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-// payments wraps the real client so a test can inject faults around real
-// calls to the simulator.
+// payments wraps the payment adapter under test so a test can inject
+// faults around real calls to the simulator, in the port's own terms.
 type payments struct {
-	*wxpay.Client
+	app.Payments
 	mu          sync.Mutex
-	beforeUO    func(n int) error // called before each UnifiedOrder; non-nil error is returned after the real call
-	uoCalls     []wxpay.UnifiedOrderRequest
+	beforeUO    func(n int) error // called after each PlaceQR; a non-nil error replaces the answer
+	uoCalls     []app.QROrder
 	beforeClose func()
 	queries     atomic.Int64
 	closeCalls  atomic.Int64
@@ -58,57 +60,41 @@ type payments struct {
 	queryErr func(outTradeNo string) error
 }
 
-func (p *payments) Refund(ctx context.Context, r *wxpay.RefundRequest) (*wxpay.RefundResponse, error) {
-	n := int(p.refunds.Add(1))
-	p.mu.Lock()
-	fault := p.refundFault
-	p.mu.Unlock()
-	if fault == nil {
-		return p.Client.Refund(ctx, r)
-	}
-	send, ferr := fault(n)
-	if !send {
-		return nil, ferr
-	}
-	resp, err := p.Client.Refund(ctx, r)
-	if ferr != nil {
-		return nil, ferr
-	}
-	return resp, err
-}
+// errLost is an answer lost on the way: the outcome is unknown.
+var errLost = fmt.Errorf("%w: connection reset (test)", app.ErrPayUnknown)
 
-func (p *payments) UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error) {
+func (p *payments) PlaceQR(ctx context.Context, o app.QROrder) (app.QR, error) {
 	p.mu.Lock()
-	p.uoCalls = append(p.uoCalls, *r)
+	p.uoCalls = append(p.uoCalls, o)
 	n := len(p.uoCalls)
 	hook := p.beforeUO
 	p.mu.Unlock()
-	resp, err := p.Client.UnifiedOrder(ctx, r)
+	qr, err := p.Payments.PlaceQR(ctx, o)
 	if hook != nil {
 		if herr := hook(n); herr != nil {
-			return nil, herr
+			return app.QR{}, herr
 		}
 	}
-	return resp, err
+	return qr, err
 }
 
-func (p *payments) OrderQuery(ctx context.Context, r wxpay.OrderQueryRequest) (*wxpay.OrderQueryResponse, error) {
+func (p *payments) Query(ctx context.Context, no string) (app.Payment, error) {
 	p.queries.Add(1)
 	if p.failQueries.Load() {
-		return nil, wxpay.ErrTransport
+		return app.Payment{}, errLost
 	}
 	p.mu.Lock()
 	qerr := p.queryErr
 	p.mu.Unlock()
 	if qerr != nil {
-		if err := qerr(r.OutTradeNo); err != nil {
-			return nil, err
+		if err := qerr(no); err != nil {
+			return app.Payment{}, err
 		}
 	}
-	return p.Client.OrderQuery(ctx, r)
+	return p.Payments.Query(ctx, no)
 }
 
-func (p *payments) CloseOrder(ctx context.Context, no string) error {
+func (p *payments) Close(ctx context.Context, no string) error {
 	p.closeCalls.Add(1)
 	p.mu.Lock()
 	hook := p.beforeClose
@@ -116,7 +102,26 @@ func (p *payments) CloseOrder(ctx context.Context, no string) error {
 	if hook != nil {
 		hook()
 	}
-	return p.Client.CloseOrder(ctx, no)
+	return p.Payments.Close(ctx, no)
+}
+
+func (p *payments) Refund(ctx context.Context, r app.RefundRequest) (app.RefundResult, error) {
+	n := int(p.refunds.Add(1))
+	p.mu.Lock()
+	fault := p.refundFault
+	p.mu.Unlock()
+	if fault == nil {
+		return p.Payments.Refund(ctx, r)
+	}
+	send, ferr := fault(n)
+	if !send {
+		return app.RefundResult{}, ferr
+	}
+	res, err := p.Payments.Refund(ctx, r)
+	if ferr != nil {
+		return app.RefundResult{}, ferr
+	}
+	return res, err
 }
 
 // printerSpy records papers; fail makes Print fail.
@@ -195,7 +200,7 @@ func newRig(t *testing.T, opts ...rigOpt) *rig {
 		if r.notify.gate != nil {
 			<-r.notify.gate
 		}
-		if err := r.eng.HandleNotification(req.Context(), body); err != nil {
+		if err := r.eng.HandleNotification(req.Context(), req.Header, body); err != nil {
 			w.Write(wxpay.NotifyReply(false, err.Error()))
 			return
 		}
@@ -214,11 +219,7 @@ func newRig(t *testing.T, opts ...rigOpt) *rig {
 	t.Cleanup(func() { sim.Close() })
 	r.sim = sim
 	r.openStore()
-	client, err := wxpay.NewClient(sim.ClientConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.pay = &payments{Client: client}
+	r.pay = &payments{Payments: v2(t, sim)}
 	r.base = engCfg
 	r.startEngine()
 	return r
@@ -232,7 +233,7 @@ func (r *rig) startEngine() {
 	c.Orders, c.Catalog, c.Reports = r.st, r.st, r.st
 	c.Printer = r.prn
 	c.Payments = r.pay
-	c.AppID, c.MchID, c.APIKey = r.sim.AppID(), r.sim.MchID(), r.sim.Key()
+	c.ShelfQR = r.shelf()
 	c.Clock = r.spy
 	c.Flagged = r.st.Flagged
 	eng, err := app.NewEngine(c)
@@ -376,4 +377,24 @@ func (r *rig) advanceUntil(no string, s app.State, step time.Duration) app.Order
 			r.t.Fatalf("order %s never reached %s; it is %s, events %+v", no, s, o.State, o.Events)
 		}
 	}
+}
+
+// v2 is the WeChat Pay v2 adapter on the simulator.
+func v2(tb testing.TB, sim *wxsim.Server) *wechat.V2 {
+	tb.Helper()
+	client, err := wxpay.NewClient(sim.ClientConfig())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a, err := wechat.NewV2(client, sim.Key(), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+// shelf is the adapter's shelf QR (Native mode 1), if its API has one.
+func (r *rig) shelf() app.ShelfQR {
+	s, _ := r.pay.Payments.(app.ShelfQR)
+	return s
 }

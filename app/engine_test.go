@@ -77,7 +77,7 @@ func TestPollAndNotificationAtTheSameMoment(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := r.eng.HandleNotification(context.Background(), body); err != nil {
+			if err := r.eng.HandleNotification(context.Background(), nil, body); err != nil {
 				t.Errorf("duplicate notification: %v", err)
 			}
 		}()
@@ -116,9 +116,9 @@ func TestSystemErrorThenSuccessReusesOrderAndParameters(t *testing.T) {
 	r.pay.beforeUO = func(n int) error {
 		switch n {
 		case 1:
-			return wxpay.ErrTransport
+			return errLost
 		case 2:
-			return &wxpay.Error{ReturnCode: "SUCCESS", ErrCode: "SYSTEMERROR", ErrCodeDes: "系统错误"}
+			return fmt.Errorf("%w: SYSTEMERROR 系统错误 (test)", app.ErrPayUnknown)
 		}
 		return nil
 	}
@@ -137,7 +137,7 @@ func TestSystemErrorThenSuccessReusesOrderAndParameters(t *testing.T) {
 		t.Fatalf("after retries: %s %q", o.State, o.CodeURL)
 	}
 	r.pay.mu.Lock()
-	calls := append([]wxpay.UnifiedOrderRequest(nil), r.pay.uoCalls...)
+	calls := append([]app.QROrder(nil), r.pay.uoCalls...)
 	r.pay.mu.Unlock()
 	if len(calls) != 3 {
 		t.Fatalf("%d unified orders, want 3", len(calls))
@@ -153,7 +153,7 @@ func TestUnifiedOrderGivesUpWithAClearRetryableError(t *testing.T) {
 	r := newRig(t, func(_ *wxsim.Config, ec *app.EngineConfig) { ec.Attempts = 2 })
 	r.pay.beforeUO = func(n int) error {
 		if n <= 2 {
-			return wxpay.ErrTransport
+			return errLost
 		}
 		return nil
 	}
@@ -368,7 +368,7 @@ func TestStartupSettlesEachOrderOnItsOwn(t *testing.T) {
 		defer mu.Unlock()
 		tries[no]++
 		if tries[no] <= 2 {
-			return wxpay.ErrTransport
+			return errLost
 		}
 		return nil
 	}
@@ -425,7 +425,7 @@ func TestForgedNotificationsChangeNothing(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if err := r.eng.HandleNotification(context.Background(), c.body); err != nil {
+			if err := r.eng.HandleNotification(context.Background(), nil, c.body); err != nil {
 				t.Errorf("HandleNotification = %v; a bad notification must be dropped (nil) so the relay stops redelivering", err)
 			}
 			after := r.order(o.OutTradeNo)
@@ -569,7 +569,7 @@ func TestRefundNeverPaysTwice(t *testing.T) {
 			r.pay.mu.Lock()
 			r.pay.refundFault = func(n int) (bool, error) {
 				if n == 1 {
-					return c.send, fmt.Errorf("read reply: %w", wxpay.ErrTransport)
+					return c.send, errLost
 				}
 				return true, nil
 			}
@@ -605,7 +605,7 @@ func TestPendingRefundIsFollowedAfterARestart(t *testing.T) {
 	r.pay.mu.Lock()
 	r.pay.refundFault = func(n int) (bool, error) {
 		if n == 1 {
-			return false, wxpay.ErrTransport
+			return false, errLost
 		}
 		return true, nil
 	}
@@ -715,7 +715,7 @@ func TestAReusedOrderNumberIsNeverASale(t *testing.T) {
 	nums := &numbers{Store: r.st, next: []string{old.OutTradeNo}}
 	c := r.base
 	c.Orders, c.Catalog, c.Reports, c.Printer, c.Payments = nums, r.st, r.st, r.prn, r.pay
-	c.AppID, c.MchID, c.APIKey, c.Clock = r.sim.AppID(), r.sim.MchID(), r.sim.Key(), r.spy
+	c.Clock = r.spy
 	eng, err := app.NewEngine(c)
 	if err != nil {
 		t.Fatal(err)
@@ -851,7 +851,7 @@ func TestEachPaymentIsAnnouncedOnce(t *testing.T) {
 	r.scan(o.CodeURL)
 	r.waitFor(o.OutTradeNo, app.StatePaid)
 	body := <-r.notify.bodies // WeChat repeats the notification
-	if err := r.eng.HandleNotification(r.ctx, body); err != nil {
+	if err := r.eng.HandleNotification(r.ctx, nil, body); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.eng.Refund(r.ctx, o.OutTradeNo, 100, ""); err != nil {

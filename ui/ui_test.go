@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"saoma/app"
+	"saoma/payment/wechat"
 	"saoma/payment/wxpay"
 	"saoma/payment/wxsim"
 	"saoma/store"
@@ -103,7 +104,7 @@ func newHarness(t *testing.T, cfg app.Config, opts ...func(*Options)) *harness {
 	}
 	notify := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := h.eng.HandleNotification(r.Context(), body); err != nil {
+		if err := h.eng.HandleNotification(r.Context(), r.Header, body); err != nil {
 			w.Write(wxpay.NotifyReply(false, err.Error()))
 			return
 		}
@@ -115,8 +116,12 @@ func newHarness(t *testing.T, cfg app.Config, opts ...func(*Options)) *harness {
 		t.Fatal(err)
 	}
 	h.printer = &paperSpy{}
+	pay, err := wechat.NewV2(client, sim.Key(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Shop: "测试小店", Orders: st, Catalog: st, Reports: st, Printer: h.printer,
-		Payments: client, AppID: sim.AppID(), MchID: sim.MchID(), APIKey: sim.Key(), NotifyURL: notify.URL + "/n",
+		Payments: pay, ShelfQR: pay, NotifyURL: notify.URL + "/n",
 		Flagged: st.Flagged,
 		Clock:   spyClock{ManualClock: h.clock, afters: h.afters}})
 	if err != nil {

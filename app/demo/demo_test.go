@@ -9,6 +9,7 @@ import (
 	"saoma/app"
 	"saoma/app/demo"
 	"saoma/payment/relay"
+	"saoma/payment/wechat"
 	"saoma/payment/wxpay"
 	"saoma/payment/wxsim"
 	"saoma/store"
@@ -40,9 +41,13 @@ func TestDemoSaleFromChargeToPaid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pay, err := wechat.NewV2(client, w.Key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	eng, err := app.NewEngine(app.EngineConfig{
-		KioskID: w.KioskID, Shop: "演示", Orders: st, Catalog: st, Reports: st, Payments: client,
-		AppID: w.WxPay.AppID, MchID: w.WxPay.MchID, APIKey: w.Key, NotifyURL: w.NotifyURL, Demo: true, SimURL: w.SimURL,
+		KioskID: w.KioskID, Shop: "演示", Orders: st, Catalog: st, Reports: st, Payments: pay, ShelfQR: pay,
+		NotifyURL: w.NotifyURL, Demo: true, SimURL: w.SimURL,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +55,7 @@ func TestDemoSaleFromChargeToPaid(t *testing.T) {
 	links := make(chan bool, 8)
 	rc, err := relay.NewClient(relay.ClientConfig{
 		URL: w.RelayURL, Token: w.RelayToken, KioskID: w.KioskID,
-		OnNotification: eng.HandleNotification, OnNativeCallback: eng.HandleNativeCallback,
+		OnNotification: func(ctx context.Context, body []byte) error { return eng.HandleNotification(ctx, nil, body) }, OnNativeCallback: eng.HandleNativeCallback,
 		OnLink:     func(up bool) { eng.SetLink(up); links <- up },
 		MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond,
 	})
