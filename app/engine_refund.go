@@ -217,6 +217,22 @@ func (e *Engine) RefreshRefunds(ctx context.Context, outTradeNo string) (Order, 
 	switch {
 	case errors.Is(err, ErrPayRefundNotFound):
 		// WeChat has no refund of this order: every pending one is resent.
+	case errors.Is(err, ErrPayUnsupported):
+		// No list per order (API v3): ask about each unsettled refund.
+		known = nil
+		for _, r := range o.Refunds {
+			if r.State != RefundPending && r.State != RefundProcessing {
+				continue
+			}
+			res, err := e.cfg.Payments.RefundStatus(ctx, outTradeNo, r.OutRefundNo)
+			switch {
+			case errors.Is(err, ErrPayRefundNotFound):
+				continue // never received: resent below if pending
+			case err != nil:
+				return o, fmt.Errorf("refund query %s: %w", r.OutRefundNo, err)
+			}
+			known = append(known, res)
+		}
 	case err != nil:
 		return o, fmt.Errorf("refund query %s: %w", outTradeNo, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"saoma/app"
 	"saoma/payment/wechat"
 	"saoma/payment/wxpay"
+	"saoma/payment/wxpayv3"
 	"saoma/payment/wxsim"
 	"saoma/store"
 )
@@ -160,7 +161,13 @@ type notifyEndpoint struct {
 	srv    *httptest.Server
 	down   atomic.Bool
 	gate   chan struct{} // when non-nil, each delivery waits until it is closed
-	bodies chan []byte
+	bodies chan delivery
+}
+
+// delivery is one notification as it reached the kiosk.
+type delivery struct {
+	header http.Header
+	body   []byte
 }
 
 type rig struct {
@@ -178,15 +185,48 @@ type rig struct {
 	ctx     context.Context
 	stop    context.CancelFunc
 	base    app.EngineConfig
+	api     apiVersion
 }
 
-type rigOpt func(*wxsim.Config, *app.EngineConfig)
+// apiVersion is the WeChat Pay API a rig's engine speaks.
+type apiVersion string
+
+// The APIs every engine test runs against.
+const (
+	apiV2 apiVersion = "v2"
+	apiV3 apiVersion = "v3"
+)
+
+// forAPIs runs f once for each WeChat Pay API version, as subtests.
+func forAPIs(t *testing.T, f func(t *testing.T, api apiVersion)) {
+	for _, a := range []apiVersion{apiV2, apiV3} {
+		t.Run(string(a), func(t *testing.T) { f(t, a) })
+	}
+}
+
+// rigSetup is what options change before a rig starts.
+type rigSetup struct {
+	sim *wxsim.Config
+	eng *app.EngineConfig
+	api apiVersion
+}
+
+type rigOpt func(*rigSetup)
+
+// simOpt changes the simulator's config.
+func simOpt(f func(*wxsim.Config)) rigOpt { return func(s *rigSetup) { f(s.sim) } }
+
+// engOpt changes the engine's config.
+func engOpt(f func(*app.EngineConfig)) rigOpt { return func(s *rigSetup) { f(s.eng) } }
+
+// onAPI picks the WeChat Pay API (v2 if not given).
+func onAPI(a apiVersion) rigOpt { return func(s *rigSetup) { s.api = a } }
 
 func newRig(t *testing.T, opts ...rigOpt) *rig {
 	t.Helper()
 	r := &rig{t: t, dir: t.TempDir(), clock: wxsim.NewManualClock(start), prn: &printerSpy{}}
 	r.spy = spyClock{ManualClock: r.clock, afters: make(chan time.Duration, 1024)}
-	r.notify = &notifyEndpoint{bodies: make(chan []byte, 64)}
+	r.notify = &notifyEndpoint{bodies: make(chan delivery, 64)}
 	r.notify.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		if r.notify.down.Load() {
@@ -194,13 +234,22 @@ func newRig(t *testing.T, opts ...rigOpt) *rig {
 			return
 		}
 		select {
-		case r.notify.bodies <- body:
+		case r.notify.bodies <- delivery{header: req.Header.Clone(), body: body}:
 		default:
 		}
 		if r.notify.gate != nil {
 			<-r.notify.gate
 		}
-		if err := r.eng.HandleNotification(req.Context(), req.Header, body); err != nil {
+		err := r.eng.HandleNotification(req.Context(), req.Header, body)
+		if req.Header.Get("Wechatpay-Signature") != "" { // v3
+			if err != nil {
+				http.Error(w, `{"code":"FAIL","message":"retry"}`, http.StatusInternalServerError)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		if err != nil {
 			w.Write(wxpay.NotifyReply(false, err.Error()))
 			return
 		}
@@ -209,9 +258,11 @@ func newRig(t *testing.T, opts ...rigOpt) *rig {
 	t.Cleanup(r.notify.srv.Close)
 	simCfg := wxsim.Config{Clock: r.clock, InstantBills: true}
 	engCfg := app.EngineConfig{KioskID: "k1", Shop: "测试小店", NotifyURL: r.notify.srv.URL + "/wxpay/notify/k1"}
+	setup := rigSetup{sim: &simCfg, eng: &engCfg, api: apiV2}
 	for _, o := range opts {
-		o(&simCfg, &engCfg)
+		o(&setup)
 	}
+	r.api = setup.api
 	sim, err := wxsim.Start(simCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +270,12 @@ func newRig(t *testing.T, opts ...rigOpt) *rig {
 	t.Cleanup(func() { sim.Close() })
 	r.sim = sim
 	r.openStore()
-	r.pay = &payments{Payments: v2(t, sim)}
+	switch r.api {
+	case apiV3:
+		r.pay = &payments{Payments: v3(t, sim, r.clock)}
+	default:
+		r.pay = &payments{Payments: v2(t, sim)}
+	}
 	r.base = engCfg
 	r.startEngine()
 	return r
@@ -387,6 +443,23 @@ func v2(tb testing.TB, sim *wxsim.Server) *wechat.V2 {
 		tb.Fatal(err)
 	}
 	a, err := wechat.NewV2(client, sim.Key(), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+// v3 is the WeChat Pay v3 adapter on the simulator, on the shared clock
+// (replies and notifications are checked within 5 minutes of it).
+func v3(tb testing.TB, sim *wxsim.Server, clock *wxsim.ManualClock) *wechat.V3 {
+	tb.Helper()
+	cfg := sim.ClientConfigV3()
+	cfg.Now = clock.Now
+	client, err := wxpayv3.NewClient(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a, err := wechat.NewV3(client)
 	if err != nil {
 		tb.Fatal(err)
 	}
