@@ -51,6 +51,27 @@ type WxPayConfig struct {
 	// SpbillCreateIP is the kiosk's public IP sent with unified orders
 	// (WeChat requires a value); "127.0.0.1" if empty.
 	SpbillCreateIP string `toml:"spbill_create_ip"`
+	// API is the WeChat Pay API the kiosk speaks: "v2" (the default,
+	// with Key) or "v3" (what new merchants are given: MchSerial,
+	// PrivateKeyFile, APIv3Key and WeChat Pay's public key). A v3
+	// merchant who also sets Key (the v2 API key, 商户平台 → API安全 →
+	// API密钥) can still print shelf QR labels (Native mode 1), which only
+	// v2 has.
+	API string `toml:"api"`
+	// MchSerial is the merchant API certificate's serial number (v3).
+	MchSerial string `toml:"mch_serial"`
+	// PrivateKeyFile is apiclient_key.pem, the merchant's private key that
+	// signs v3 requests; the file must be private (mode 0600).
+	PrivateKeyFile string `toml:"private_key_file"`
+	// APIv3Key (32 characters) decrypts v3 notifications; APIv3KeyFile
+	// keeps it in its own private file instead.
+	APIv3Key     string `toml:"apiv3_key"`
+	APIv3KeyFile string `toml:"apiv3_key_file"`
+	// WechatPayPublicKeyFile and WechatPayPublicKeyID are WeChat Pay's
+	// public key (商户平台 → API安全 → 微信支付公钥) that verifies every v3
+	// reply and notification.
+	WechatPayPublicKeyFile string `toml:"wechatpay_public_key_file"`
+	WechatPayPublicKeyID   string `toml:"wechatpay_public_key_id"`
 	// NotifyURL is only for a kiosk without a relay (polling only): the
 	// notify_url WeChat requires with every order. Notifications sent
 	// there never reach the kiosk, which then learns of each payment by

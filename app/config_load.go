@@ -59,6 +59,9 @@ var (
 	appIDRe   = regexp.MustCompile(`^wx[0-9A-Za-z]{16}$`)
 	mchIDRe   = regexp.MustCompile(`^[0-9]{8,10}$`)
 	hhmmRe    = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+
+	mchSerialRe = regexp.MustCompile(`^[0-9A-Fa-f]{8,40}$`)
+	pubKeyIDRe  = regexp.MustCompile(`^PUB_KEY_ID_[0-9A-Za-z_]{1,64}$`)
 )
 
 // LoadConfig reads and checks the config file. A missing file gives an
@@ -85,6 +88,24 @@ func LoadConfig(path string) (Config, error) {
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0].String()
 		return Config{}, &ConfigError{Path: path, Key: k, Line: keyLine(data, und[0]), Msg: "unknown key"}
+	}
+	for _, f := range []struct {
+		key, path string
+		dst       *string
+	}{{"wxpay.apiv3_key_file", c.WxPay.APIv3KeyFile, &c.WxPay.APIv3Key}, {"wxpay.private_key_file", c.WxPay.PrivateKeyFile, nil}} {
+		if f.path == "" {
+			continue
+		}
+		if err := checkPrivate(f.path); err != nil {
+			return Config{}, &ConfigError{Path: path, Key: f.key, Line: keyLine(data, strings.Split(f.key, ".")), Msg: err.Error()}
+		}
+		if f.dst != nil {
+			b, err := os.ReadFile(f.path)
+			if err != nil {
+				return Config{}, &ConfigError{Path: path, Key: f.key, Line: keyLine(data, strings.Split(f.key, ".")), Msg: err.Error()}
+			}
+			*f.dst = strings.TrimSpace(string(b))
+		}
 	}
 	if c.WxPay.KeyFile != "" {
 		if err := checkPrivate(c.WxPay.KeyFile); err != nil {
@@ -176,8 +197,28 @@ func (c Config) Validate() error {
 	if w.SignType != "" && w.SignType != "MD5" && w.SignType != "HMAC-SHA256" {
 		return bad("wxpay.sign_type", `want "MD5" or "HMAC-SHA256", got %q`, w.SignType)
 	}
-	if (w.AppID != "") != (w.MchID != "") || (w.AppID != "") != (w.Key != "") {
-		return bad("wxpay", "appid, mch_id and key go together")
+	switch w.API {
+	case "", "v2":
+		if (w.AppID != "") != (w.MchID != "") || (w.AppID != "") != (w.Key != "") {
+			return bad("wxpay", "appid, mch_id and key go together")
+		}
+	case "v3":
+		switch {
+		case w.AppID == "" || w.MchID == "":
+			return bad("wxpay", `api = "v3" needs appid and mch_id`)
+		case !mchSerialRe.MatchString(w.MchSerial):
+			return bad("wxpay.mch_serial", "want the merchant certificate's serial number (hex digits), got %q", w.MchSerial)
+		case w.PrivateKeyFile == "":
+			return bad("wxpay.private_key_file", "want the path of apiclient_key.pem (the merchant's private key)")
+		case len(w.APIv3Key) != 32:
+			return bad("wxpay.apiv3_key", "the APIv3 key is 32 characters, got %d", len(w.APIv3Key))
+		case w.WechatPayPublicKeyFile == "":
+			return bad("wxpay.wechatpay_public_key_file", "want the path of WeChat Pay's public key (pub_key.pem)")
+		case !pubKeyIDRe.MatchString(w.WechatPayPublicKeyID):
+			return bad("wxpay.wechatpay_public_key_id", `want the key's ID such as "PUB_KEY_ID_0119…", got %q`, w.WechatPayPublicKeyID)
+		}
+	default:
+		return bad("wxpay.api", `want "v2" or "v3", got %q`, w.API)
 	}
 	if c.Relay.URL != "" {
 		if msg := checkBaseURL(c.Relay.URL); msg != "" {
@@ -312,7 +353,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("shop", c.Shop), slog.String("kiosk_id", c.KioskID), slog.String("locale", c.Locale),
 		slog.String("appid", c.WxPay.AppID), slog.String("mch_id", c.WxPay.MchID),
-		slog.String("key", red(c.WxPay.Key)), slog.String("relay", c.Relay.URL),
+		slog.String("api", c.WxPay.API), slog.String("key", red(c.WxPay.Key)), slog.String("apiv3_key", red(c.WxPay.APIv3Key)),
+		slog.String("relay", c.Relay.URL),
 		slog.String("relay_token", red(c.Relay.Token)), slog.String("printer", c.Printer.Kind),
 	)
 }

@@ -197,3 +197,65 @@ func TestOrderBody(t *testing.T) {
 		t.Errorf("long body %d bytes %q", len(long), long)
 	}
 }
+
+// v3Config writes a v3 merchant's files and config, with edit applied to
+// the config text.
+func v3Config(t *testing.T, edit func(string) string, keyMode os.FileMode) string {
+	t.Helper()
+	dir := t.TempDir()
+	key := filepath.Join(dir, "apiclient_key.pem")
+	pub := filepath.Join(dir, "pub_key.pem")
+	os.WriteFile(key, []byte("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"), keyMode)
+	os.WriteFile(pub, []byte("-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n"), 0o644)
+	text := `shop = "老王咖啡"
+kiosk_id = "k1"
+
+[wxpay]
+api = "v3"
+appid = "wx1234567890abcdef"
+mch_id = "1900000109"
+mch_serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+private_key_file = "` + key + `"
+apiv3_key = "0123456789abcdef0123456789abcdef"
+wechatpay_public_key_file = "` + pub + `"
+wechatpay_public_key_id = "PUB_KEY_ID_0119000001092025010100000000"
+
+[relay]
+url = "https://relay.example.com"
+token = "t"
+`
+	if edit != nil {
+		text = edit(text)
+	}
+	return writeConfig(t, text, 0o600)
+}
+
+func TestLoadConfigV3(t *testing.T) {
+	c, err := LoadConfig(v3Config(t, nil, 0o600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WxPay.API != "v3" || c.WxPay.Key != "" || !c.Live() {
+		t.Errorf("v3 config: %+v", c.WxPay)
+	}
+	cases := []struct {
+		name string
+		edit func(string) string
+		mode os.FileMode
+		want string
+	}{
+		{"unknown api", func(s string) string { return strings.Replace(s, `api = "v3"`, `api = "v4"`, 1) }, 0o600, `wxpay.api: want "v2" or "v3"`},
+		{"no serial", func(s string) string { return strings.Replace(s, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", "", 1) }, 0o600, "wxpay.mch_serial"},
+		{"short APIv3 key", func(s string) string { return strings.Replace(s, "0123456789abcdef0123456789abcdef", "short", 1) }, 0o600, "config.toml:10: wxpay.apiv3_key: the APIv3 key is 32 characters"},
+		{"no public key id", func(s string) string { return strings.Replace(s, "PUB_KEY_ID_0119000001092025010100000000", "", 1) }, 0o600, "wxpay.wechatpay_public_key_id"},
+		{"private key readable by others", nil, 0o644, "readable by other users"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadConfig(v3Config(t, c.edit, c.mode))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
