@@ -1,6 +1,6 @@
 // Package wxsim is a WeChat Pay server for Native and 付款码 (micropay)
-// payments speaking API v2 (XML) and API v3 (JSON + RSA) on the same listeners over one order book:
-// the embedded default of Saoma's demo mode and the peer every test talks
+// payments speaking API v2 (XML) and API v3 (JSON + RSA) on the same
+// listeners over one order book: the embedded default of Saoma's demo mode and the peer every test talks
 // to. It is a strict peer, not a mock: it checks every request the way
 // WeChat's servers do, keeps real order state, and calls the merchant back.
 //
