@@ -3,8 +3,9 @@
 // HTTPS (v2 refunds need the merchant certificate it writes out; v3 requests
 // are signed with apiclient_key.pem and its replies verified with
 // wechatpay_public_key.pem), asynchronous payment notifications with
-// WeChat's retry schedule, mode-1 callbacks, and a customer-phone page to
-// pay open QR orders from a browser.
+// WeChat's retry schedule, mode-1 callbacks, 付款码 (/pay/micropay,
+// /secapi/pay/reverse, POST /sim/paycode), and a customer-phone page to pay
+// open QR orders and show payment codes from a browser.
 //
 //	go run ./cmd/wxpay-sim -listen 127.0.0.1:8090
 //
@@ -63,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.NotifyBeforeReply, "notify-before-reply", false, "pay every new order at once and notify before the unified-order reply")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "fault-injection seed (0: random)")
 	fs.DurationVar(&cfg.RefundDelay, "refund-delay", 0, "time until a refund turns SUCCESS, before -time-scale (default 1m)")
+	fs.DurationVar(&cfg.PasswordDelay, "password-delay", 0, "time a USERPAYING/PASSWORD_FAIL 付款码 payer takes to enter the password, before -time-scale (default 10s)")
 	fs.BoolVar(&cfg.InstantBills, "instant-bills", false, "serve a day's bill at once instead of after 10:00 the next day")
 	if err := fs.Parse(args); err != nil {
 		return err

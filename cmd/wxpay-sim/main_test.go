@@ -186,3 +186,13 @@ func TestHelpListsTheV3Flags(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpListsThePasswordDelayFlag(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if err := run([]string{"-h"}, &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("run -h: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "-password-delay") || !strings.Contains(stderr.String(), "default 10s") {
+		t.Errorf("-h does not document -password-delay:\n%s", stderr.String())
+	}
+}

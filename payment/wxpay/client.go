@@ -42,8 +42,9 @@ type Config struct {
 	// merchant certificate added.
 	HTTPClient *http.Client
 	// CertP12 is the merchant API certificate (PKCS#12, apiclient_cert.p12)
-	// presented over mutual TLS to /secapi/pay/refund. Without it Refund
-	// fails with ErrNoCertificate; the other APIs do not need it.
+	// presented over mutual TLS to /secapi/pay/refund and
+	// /secapi/pay/reverse. Without it Refund and Reverse fail with
+	// ErrNoCertificate; the other APIs do not need it.
 	CertP12 []byte
 	// CertPassword unlocks CertP12; default MchID, as WeChat issues it.
 	CertPassword string

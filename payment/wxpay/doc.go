@@ -1,5 +1,6 @@
 // Package wxpay speaks WeChat Pay API v2 (the XML protocol) for Native
-// (scan-code) payments: request signing, a hardened XML codec, an API client
+// (scan-code) and 付款码 (micropay: the kiosk scans the payer's code)
+// payments: request signing, a hardened XML codec, an API client
 // with one method per endpoint, inbound notification and mode-1 callback
 // parsing, and typed errors.
 //
@@ -20,6 +21,15 @@
 // failure, timeout or non-200 status wraps ErrTransport, and the context's
 // own error (context.DeadlineExceeded) stays visible to errors.Is.
 // IsRetryable follows WeChat's retry matrix.
+//
+// # 付款码 (micropay)
+//
+// Micropay charges a scanned auth_code. Its outcome can be open
+// (MicropayUnknown: USERPAYING, SYSTEMERROR, BANKERROR, transport or
+// untrusted reply): then poll OrderQuery until trade_state is final
+// (SUCCESS, PAYERROR, REVOKED, …) and, to give up, Reverse until it answers
+// recall=false. Never resend Micropay with another auth_code under the same
+// out_trade_no.
 //
 // # Inbound messages
 //

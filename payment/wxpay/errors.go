@@ -82,8 +82,13 @@ func errorFrom(api string, p Params) *Error {
 
 // Retryable reports whether WeChat's documentation says the same request may
 // be sent again unchanged (the retry matrix): system errors, concurrency
-// rejections and bills still being generated.
+// rejections and bills still being generated. A micropay (/pay/micropay)
+// SYSTEMERROR or BANKERROR is not retryable: the payment's outcome is
+// unknown and WeChat says to query the order (see MicropayUnknown).
 func (e *Error) Retryable() bool {
+	if e.API == apiMicropay {
+		return false
+	}
 	switch e.ErrCode {
 	case "SYSTEMERROR", "BIZERR_NEED_RETRY", "INVALID_REQ_TOO_MUCH", "FREQUENCY_LIMITED":
 		return true
@@ -109,7 +114,8 @@ var (
 	ErrOrderClosed = &Error{ErrCode: "ORDERCLOSED"}
 	// ErrOrderNotExist is returned when WeChat has no such order.
 	ErrOrderNotExist = &Error{ErrCode: "ORDERNOTEXIST"}
-	// ErrSystem is WeChat's SYSTEMERROR: retry the same request.
+	// ErrSystem is WeChat's SYSTEMERROR: retry the same request — except
+	// after Micropay, where the outcome is unknown: query the order.
 	ErrSystem = &Error{ErrCode: "SYSTEMERROR"}
 	// ErrInvalidRequest is returned for parameter errors, including a
 	// re-entry whose parameters differ from the first ("201 商户订单号重复").
@@ -125,6 +131,40 @@ var (
 	ErrRefundNotExist = &Error{ErrCode: "REFUNDNOTEXIST"}
 	// ErrBizNeedRetry is a refund concurrency rejection: retry unchanged.
 	ErrBizNeedRetry = &Error{ErrCode: "BIZERR_NEED_RETRY"}
+	// ErrUserPaying is Micropay's USERPAYING: the payer is entering the
+	// password. Not final: query the order until it is paid or failed
+	// (or reverse it). From Reverse it means the order cannot be reversed
+	// yet.
+	ErrUserPaying = &Error{ErrCode: "USERPAYING"}
+	// ErrBankError is Micropay's BANKERROR: the bank did not answer, the
+	// outcome is unknown. Query the order; never assume.
+	ErrBankError = &Error{ErrCode: "BANKERROR"}
+	// ErrAuthCodeInvalid is AUTH_CODE_INVALID: the scanned code is not a
+	// valid WeChat payment code. Final: ask for the 付款码 again.
+	ErrAuthCodeInvalid = &Error{ErrCode: "AUTH_CODE_INVALID"}
+	// ErrAuthCodeExpire is AUTHCODEEXPIRE: the code expired (or was used):
+	// the payer must refresh it in WeChat. Final for this code.
+	ErrAuthCodeExpire = &Error{ErrCode: "AUTHCODEEXPIRE"}
+	// ErrAuthCodeError is AUTH_CODE_ERROR: the auth_code parameter is
+	// wrong (each code works once). Final for this code.
+	ErrAuthCodeError = &Error{ErrCode: "AUTH_CODE_ERROR"}
+	// ErrNotSupportCard is NOTSUPORTCARD (WeChat's spelling): the payer's
+	// card cannot pay this order. Final: ask for another card or cash.
+	ErrNotSupportCard = &Error{ErrCode: "NOTSUPORTCARD"}
+	// ErrOrderReversed is ORDERREVERSED: the order was reversed
+	// (REVOKED). Final: use a new out_trade_no.
+	ErrOrderReversed = &Error{ErrCode: "ORDERREVERSED"}
+	// ErrParamError is PARAM_ERROR: a request parameter is wrong. Final.
+	ErrParamError = &Error{ErrCode: "PARAM_ERROR"}
+	// ErrBuyerMismatch is BUYER_MISMATCH: a re-sent micropay was paid by
+	// another payer than the first. Final.
+	ErrBuyerMismatch = &Error{ErrCode: "BUYER_MISMATCH"}
+	// ErrTradeError is TRADE_ERROR: WeChat refused the trade (account
+	// risk control, rules). Final.
+	ErrTradeError = &Error{ErrCode: "TRADE_ERROR"}
+	// ErrReverseExpire is Reverse's REVERSE_EXPIRE: the order is older than
+	// 7 days and can no longer be reversed; refund it instead.
+	ErrReverseExpire = &Error{ErrCode: "REVERSE_EXPIRE"}
 	// ErrBillNotExist is returned by DownloadBill when the day has no
 	// successful transaction ("No Bill Exist"): an empty day, not a fault.
 	ErrBillNotExist = &Error{ReturnCode: "FAIL", ReturnMsg: "No Bill Exist"}
@@ -149,8 +189,9 @@ var (
 	// than 200). WeChat may or may not have acted on it: query before
 	// deciding, or resend the identical request.
 	ErrTransport = errors.New("wxpay: transport failure, outcome unknown")
-	// ErrNoCertificate is returned by Refund when Config.CertP12 is empty:
-	// refunds need the merchant API certificate (mutual TLS).
+	// ErrNoCertificate is returned by Refund and Reverse when
+	// Config.CertP12 is empty: they need the merchant API certificate
+	// (mutual TLS).
 	ErrNoCertificate = errors.New("wxpay: no merchant API certificate configured (Config.CertP12)")
 )
 

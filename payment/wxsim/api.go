@@ -28,7 +28,7 @@ func maxLen(field string) int {
 		return 16
 	case "spbill_create_ip", "out_refund_no":
 		return 64
-	case "openid":
+	case "openid", "auth_code":
 		return 128
 	case "receipt", "bill_type", "tar_type", "bill_date":
 		return 8
@@ -247,15 +247,23 @@ func tradeStateDesc(state string) string {
 		return "支付失败，请重新下单支付"
 	case StateUserPaying:
 		return "需要用户输入支付密码"
+	case StateRevoked:
+		return "已撤销（付款码）"
 	}
 	return state
 }
 
 func (s *Sim) findOrderLocked(transactionID, outTradeNo string) *Order {
+	var o *Order
 	if transactionID != "" {
-		return s.orders[s.byTxn[transactionID]]
+		o = s.orders[s.byTxn[transactionID]]
+	} else {
+		o = s.orders[outTradeNo]
 	}
-	return s.orders[outTradeNo]
+	if o != nil {
+		s.settlePasswordLocked(o)
+	}
+	return o
 }
 
 func (s *Sim) orderQuery(req *request) reply {
@@ -279,6 +287,9 @@ func (s *Sim) orderQuery(req *request) reply {
 	}
 	if o.Attach != "" {
 		f["attach"] = o.Attach
+	}
+	if o.TradeType == TradeTypeMicropay {
+		f["trade_type"] = o.TradeType
 	}
 	if o.State == StateSuccess || o.State == StateRefund {
 		// A refunded order was paid: its payment facts stay queryable.

@@ -335,7 +335,7 @@ func TestTransportLevelRefusals(t *testing.T) {
 		}
 	})
 	t.Run("an unknown path is 404", func(t *testing.T) {
-		resp, err := http.Post(srv.URL()+"/pay/micropay", "text/xml", bytes.NewReader(good.EncodeXML()))
+		resp, err := http.Post(srv.URL()+"/pay/profitsharing", "text/xml", bytes.NewReader(good.EncodeXML()))
 		if err != nil {
 			t.Fatal(err)
 		}

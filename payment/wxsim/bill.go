@@ -141,6 +141,19 @@ func (s *Sim) billRowsLocked(from, to time.Time, billType string) []billRow {
 		if billType == "SUCCESS" {
 			continue
 		}
+		if o.ReverseRefundID != "" && in(o.RevokedAt) {
+			// A paid 付款码 order reversed: its whole amount went back.
+			f := clone(base)
+			f["交易时间"] = billTime(o.PaidAt)
+			f["退款申请时间"], f["退款成功时间"] = billTime(o.RevokedAt), billTime(o.RevokedAt)
+			f["交易状态"] = StateRevoked
+			f["应结订单金额"], f["订单金额"] = "0.00", "0.00"
+			f["微信退款单号"], f["商户退款单号"] = o.ReverseRefundID, o.OutTradeNo
+			f["退款金额"], f["申请退款金额"] = yuan(o.TotalFee), yuan(o.TotalFee)
+			f["退款类型"], f["退款状态"] = "ORIGINAL", RefundSuccess
+			f["手续费"] = feeYuan(-fee(o.TotalFee))
+			rows = append(rows, billRow{at: o.RevokedAt, fields: f})
+		}
 		for _, r := range o.Refunds {
 			if !in(r.Created) {
 				continue

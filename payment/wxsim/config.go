@@ -98,6 +98,10 @@ type Config struct {
 	// turns SUCCESS (scaled by TimeScale). Default 1 minute. Sim.SettleRefunds
 	// completes refunds on demand.
 	RefundDelay time.Duration
+	// PasswordDelay is how long a 付款码 payer minted with USERPAYING or
+	// PASSWORD_FAIL takes to enter the password (scaled by TimeScale, on
+	// Clock): until then the order is USERPAYING. Default 10 s.
+	PasswordDelay time.Duration
 	// InstantBills serves the bill of day D at once. WeChat's rule, the
 	// default, is that it is generated after 10:00 on D+1 ("Bill Creating"
 	// before then). Demo mode turns this on so today's sales reconcile.
@@ -142,6 +146,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RefundDelay <= 0 {
 		c.RefundDelay = time.Minute
+	}
+	if c.PasswordDelay <= 0 {
+		c.PasswordDelay = 10 * time.Second
 	}
 	if c.NotifyTimeout <= 0 {
 		c.NotifyTimeout = 5 * time.Second

@@ -1,6 +1,6 @@
-// Package wxsim is a WeChat Pay server for Native payments speaking API v2
-// (XML) and API v3 (JSON + RSA) on the same listeners over one order book:
-// the embedded default of Saoma's demo mode and the peer every test talks
+// Package wxsim is a WeChat Pay server for Native and 付款码 (micropay)
+// payments speaking API v2 (XML) and API v3 (JSON + RSA) on the same
+// listeners over one order book: the embedded default of Saoma's demo mode and the peer every test talks
 // to. It is a strict peer, not a mock: it checks every request the way
 // WeChat's servers do, keeps real order state, and calls the merchant back.
 //
@@ -26,7 +26,8 @@
 //     closed one ORDERCLOSED. time_expire must be at least 5 minutes ahead
 //     (INVALID_REQUEST "time_expire时间过短，刷卡至少1分钟，其他5分钟").
 //   - /pay/orderquery: NOTPAY, USERPAYING, PAYERROR, SUCCESS, REFUND,
-//     CLOSED; ORDERNOTEXIST. Unless the order was paid (SUCCESS, REFUND)
+//     CLOSED, REVOKED; ORDERNOTEXIST. 付款码 orders always carry
+//     trade_type MICROPAY. Unless the order was paid (SUCCESS, REFUND)
 //     only out_trade_no, attach, trade_state and trade_state_desc come back.
 //     An order past its time_expire stays NOTPAY (unpayable) until closed.
 //   - /pay/closeorder: refused within 5 minutes of creation with err_code
@@ -55,6 +56,32 @@
 //     return_msg "No Bill Exist", "Bill Creating" (before 10:00 the next
 //     day, unless Config.InstantBills), "data format error", "invalid
 //     bill_type".
+//   - /pay/micropay (付款码): body, out_trade_no, total_fee,
+//     spbill_create_ip, auth_code required; time_expire at least 1 minute
+//     ahead. The auth_code must have been minted by POST /sim/paycode (or
+//     MintPayCode): 18 digits starting 10–15, single use, valid 1 minute.
+//     A code of another shape or never minted is AUTH_CODE_INVALID; a used
+//     or expired one AUTHCODEEXPIRE. The code's outcome decides the rest:
+//     SUCCESS (paid at once, no notification — 付款码 has no notify_url),
+//     USERPAYING (err USERPAYING; the order is USERPAYING until
+//     Config.PasswordDelay has passed, then SUCCESS), PASSWORD_FAIL (the
+//     same, then PAYERROR), NOTENOUGH (PAYERROR), AUTH_CODE_INVALID (no
+//     order), SYSTEMERROR (paid or no order, at random), SYSTEMERROR_PAID,
+//     SYSTEMERROR_NOORDER. Re-entry checks come before the code: paid
+//     ORDERPAID, reversed ORDERREVERSED, USERPAYING again USERPAYING, a
+//     Native order's number or other parameters OUT_TRADE_NO_USED; a
+//     PAYERROR order may be paid with a new code. Payment codes are kept
+//     in memory only.
+//   - /secapi/pay/reverse (merchant certificate, like refund): a USERPAYING
+//     order is stopped with recall=Y and is REVOKED (the next call answers
+//     recall=N); a paid order is refunded in full and REVOKED (a REVOKED
+//     refund line in the bill); PAYERROR is REVOKED; REVOKED again is
+//     recall=N. ORDERNOTEXIST, INVALID_TRANSACTIONID, REVERSE_EXPIRE after
+//     7 days, TRADE_ERROR once refunded, INVALID_REQUEST for a non-MICROPAY
+//     order. An injected SYSTEMERROR carries recall=Y.
+//   - POST /sim/paycode (form openid, outcome): a fresh 付款码 as JSON
+//     {"auth_code","openid","outcome","valid_ms"}; the page shows it as a
+//     Code 128 barcode, a QR code and digits.
 //   - POST /sim/scan, GET /sim/orders and GET /: the customer's phone (see
 //     Scan and the Outcome constants) and a bilingual page to pay open QR
 //     orders. Any other path is 404.
@@ -133,7 +160,8 @@
 //
 // Every timer runs on Config.Clock (ManualClock in tests). TimeScale N
 // divides every protocol duration (retry schedule, 2 h prepay life, 5 min
-// close rule, refund delay) by N; wall-clock timestamps stay real.
+// close rule, refund delay, 付款码 life and password delay, 7-day reverse
+// limit) by N; wall-clock timestamps stay real.
 //
 // # Faults
 //

@@ -50,6 +50,7 @@ func (s *Sim) refund(req *request) reply {
 	} else if o = s.orders[p["out_trade_no"]]; o == nil {
 		return reply{err: bizFail("ORDERNOTEXIST", "订单不存在")}
 	}
+	s.settlePasswordLocked(o)
 	if o.State != StateSuccess && o.State != StateRefund {
 		return reply{err: bizFail("ORDERNOTEXIST", "订单不存在或未支付")}
 	}

@@ -46,14 +46,15 @@ type Sim struct {
 	rng   *rand.Rand
 
 	mu        sync.Mutex
-	orders    map[string]*Order  // by out_trade_no
-	byPrepay  map[string]string  // prepay_id → out_trade_no
-	byCode    map[string]string  // code_url → out_trade_no
-	byTxn     map[string]string  // transaction_id → out_trade_no
-	short     map[string]string  // short link → long URL
-	shortOf   map[string]string  // long URL → short link
-	notifying map[notifyKey]bool // notifications with a running delivery loop
-	wake      chan struct{}      // closed and replaced when due times move earlier
+	orders    map[string]*Order   // by out_trade_no
+	byPrepay  map[string]string   // prepay_id → out_trade_no
+	byCode    map[string]string   // code_url → out_trade_no
+	byTxn     map[string]string   // transaction_id → out_trade_no
+	short     map[string]string   // short link → long URL
+	shortOf   map[string]string   // long URL → short link
+	notifying map[notifyKey]bool  // notifications with a running delivery loop
+	paycodes  map[string]*payCode // 付款码 auth_code → its payer and outcome (memory only)
+	wake      chan struct{}       // closed and replaced when due times move earlier
 	closed    bool
 
 	// onNotify, when set (tests), is called after every notification
@@ -113,6 +114,7 @@ func New(cfg Config) (*Sim, error) {
 		short:     map[string]string{},
 		shortOf:   map[string]string{},
 		notifying: map[notifyKey]bool{},
+		paycodes:  map[string]*payCode{},
 		wake:      make(chan struct{}),
 	}
 	s.pki, err = newPKI(st.getMeta(pkiMetaKey), cfg.MchID, s.clock.Now())
@@ -144,8 +146,10 @@ func New(cfg Config) (*Sim, error) {
 
 func (s *Sim) indexLocked(o *Order) {
 	s.orders[o.OutTradeNo] = o
-	s.byPrepay[o.PrepayID] = o.OutTradeNo
-	s.byCode[o.CodeURL] = o.OutTradeNo
+	if o.PrepayID != "" { // 付款码 orders have neither
+		s.byPrepay[o.PrepayID] = o.OutTradeNo
+		s.byCode[o.CodeURL] = o.OutTradeNo
+	}
 	if o.TransID != "" {
 		s.byTxn[o.TransID] = o.OutTradeNo
 	}
@@ -303,8 +307,10 @@ func (s *Sim) saveLocked(o *Order) {
 	}
 }
 
-// settleRefundsLocked turns refunds whose delay has passed into SUCCESS.
+// settleRefundsLocked turns refunds whose delay has passed into SUCCESS
+// (and first lets a 付款码 order's pending password arrive).
 func (s *Sim) settleRefundsLocked(o *Order) {
+	s.settlePasswordLocked(o)
 	now := s.clock.Now()
 	changed := false
 	for i := range o.Refunds {
@@ -393,6 +399,9 @@ func (s *Sim) api(path string, needCert bool, h handler) http.HandlerFunc {
 				rep.err = protoFail(msgSystem)
 			} else {
 				rep.err = bizFail("SYSTEMERROR", descSystem)
+			}
+			if path == "/secapi/pay/reverse" {
+				rep.fields = wxpay.Params{"recall": "Y"} // nothing was done: call again
 			}
 		case req.p["appid"] == "":
 			rep.err = bizFail("LACK_PARAMS", "缺少参数appid")
@@ -549,14 +558,13 @@ func (s *Sim) respond(w http.ResponseWriter, path string, req *request, rep repl
 	if d := req.p["device_info"]; d != "" {
 		out["device_info"] = d
 	}
+	for k, v := range rep.fields {
+		out[k] = v // on a business failure: extra fields such as reverse's recall
+	}
 	if rep.err != nil {
 		out["result_code"] = "FAIL"
 		out["err_code"] = rep.err.code
 		out["err_code_des"] = rep.err.msg
-	} else {
-		for k, v := range rep.fields {
-			out[k] = v
-		}
 	}
 	out["sign"] = out.Sign(s.cfg.Key, req.signType)
 	s.log.Info("wxsim: reply", "path", path, "result_code", out["result_code"], "err_code", out["err_code"])
@@ -576,10 +584,13 @@ func (s *Sim) routes() {
 	m.Handle("/tools/shorturl", s.api("/tools/shorturl", false, s.shortURL))
 	m.Handle("/secapi/pay/refund", s.api("/secapi/pay/refund", true, s.refund))
 	m.Handle("/pay/refundquery", s.api("/pay/refundquery", false, s.refundQuery))
+	m.Handle("/pay/micropay", s.api("/pay/micropay", false, s.micropay))
+	m.Handle("/secapi/pay/reverse", s.api("/secapi/pay/reverse", true, s.reverse))
 	m.Handle("/pay/downloadbill", s.api("/pay/downloadbill", false, s.downloadBill))
 	s.routesV3(m)
 	m.HandleFunc("/sim/scan", s.handleScan)
 	m.HandleFunc("/sim/orders", s.handleOrders)
+	m.HandleFunc("/sim/paycode", s.handlePayCode)
 	m.HandleFunc("/{$}", s.handlePage)
 	s.mux = m
 }

@@ -19,6 +19,7 @@ const (
 	StateRefund     = "REFUND"
 	StatePayError   = "PAYERROR"
 	StateUserPaying = "USERPAYING"
+	StateRevoked    = "REVOKED" // a 付款码 order reversed
 )
 
 // Refund statuses (refundquery's refund_status_$n).
@@ -54,6 +55,12 @@ type Order struct {
 	BankType string    `json:"bank_type,omitempty"`
 	TransID  string    `json:"transaction_id,omitempty"`
 	Refunds  []Refund  `json:"refunds,omitempty"`
+
+	// 付款码 (MICROPAY) orders only.
+	PasswordAt      time.Time `json:"password_at,omitzero"`        // a USERPAYING order settles then
+	PasswordOK      bool      `json:"password_ok,omitempty"`       // … as SUCCESS (else PAYERROR)
+	RevokedAt       time.Time `json:"revoked_at,omitzero"`         // reversed (trade_state REVOKED)
+	ReverseRefundID string    `json:"reverse_refund_id,omitempty"` // a paid order reversed: its money returned
 
 	Notify NotifyState `json:"notify"`
 }

@@ -323,6 +323,7 @@ func (s *Sim) queryV3(r *http.Request, _ []byte) v3Reply {
 	if o == nil {
 		return v3Reply{err: v3Fail(http.StatusNotFound, "ORDER_NOT_EXIST", "订单不存在")}
 	}
+	s.settlePasswordLocked(o)
 	return v3Reply{v: s.transactionV3(o)}
 }
 

@@ -5,6 +5,9 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"time"
+
+	"saoma/payment/wxpay"
 )
 
 // handleScan is POST /sim/scan: form fields url, openid, outcome. It answers
@@ -41,6 +44,41 @@ func (s *Sim) handleScan(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// handlePayCode is POST /sim/paycode: form fields openid and outcome; it
+// mints a 付款码 (MintPayCode) and answers JSON
+// {"auth_code","openid","outcome","valid_ms"}, or — when the form carries
+// return=/ (the customer page) — redirects to the page showing the code.
+func (s *Sim) handlePayCode(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSONError(w, http.StatusMethodNotAllowed, "POST only")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		writeJSONError(w, http.StatusBadRequest, "bad form: "+err.Error())
+		return
+	}
+	pc, err := s.MintPayCode(r.PostForm.Get("openid"), r.PostForm.Get("outcome"))
+	if r.PostForm.Get("return") == "/" {
+		q := url.Values{}
+		if err != nil {
+			_, msg := scanStatus(err)
+			q.Set("err", msg)
+		} else {
+			q.Set("paycode", pc.AuthCode)
+		}
+		http.Redirect(w, r, "/?"+q.Encode(), http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		status, msg := scanStatus(err)
+		writeJSONError(w, status, msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, pc)
+}
+
 // handleOrders is GET /sim/orders: every order as JSON, oldest first.
 func (s *Sim) handleOrders(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
@@ -71,6 +109,15 @@ type pageData struct {
 	Open, Recent []pageOrder
 	OK, Err      string
 	MchID        string
+	PayCode      *pagePayCode
+	Outcomes     []string // 付款码 outcomes offered on the page
+}
+
+// pagePayCode is a live 付款码 shown on the customer page.
+type pagePayCode struct {
+	AuthCode, Spaced, Outcome, Until string
+	Barcode                          template.HTML
+	QR                               template.URL
 }
 
 // handlePage is GET /: the customer's phone. It lists open QR orders with a
@@ -81,13 +128,34 @@ func (s *Sim) handlePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "GET only", http.StatusMethodNotAllowed)
 		return
 	}
-	data := pageData{OK: r.URL.Query().Get("ok"), Err: r.URL.Query().Get("err"), MchID: s.cfg.MchID}
+	data := pageData{OK: r.URL.Query().Get("ok"), Err: r.URL.Query().Get("err"), MchID: s.cfg.MchID,
+		Outcomes: []string{OutcomeSuccess, OutcomeUserPaying, OutcomePasswordFail, OutcomeNotEnough,
+			OutcomeAuthCodeInvalid, OutcomeSystemError, OutcomeSystemErrorPaid, OutcomeSystemErrorNoOrder}}
 	now := s.clock.Now()
+	if code := r.URL.Query().Get("paycode"); code != "" {
+		s.mu.Lock()
+		pc := s.payCodeLocked(code)
+		var outcome string
+		var until time.Time
+		if pc != nil {
+			outcome, until = pc.outcome, pc.minted.Add(s.scaled(payCodeLife))
+		}
+		s.mu.Unlock()
+		if pc == nil {
+			data.Err = "付款码已使用或已过期 · the payment code was used or has expired: make a new one"
+		} else {
+			data.PayCode = &pagePayCode{
+				AuthCode: code, Spaced: code[:4] + " " + code[4:8] + " " + code[8:12] + " " + code[12:],
+				Outcome: outcome, Until: until.In(wxpay.Shanghai()).Format("15:04:05"),
+				Barcode: barcodeSVG(code), QR: qrDataURI(code),
+			}
+		}
+	}
 	orders := s.Orders()
 	for i := len(orders) - 1; i >= 0; i-- {
 		o := orders[i]
 		po := pageOrder{OutTradeNo: o.OutTradeNo, Body: o.Body, Amount: "¥" + yuan(o.TotalFee), CodeURL: o.CodeURL, State: o.State}
-		open := (o.State == StateNotPay || o.State == StatePayError || o.State == StateUserPaying) &&
+		open := o.TradeType != TradeTypeMicropay && (o.State == StateNotPay || o.State == StatePayError || o.State == StateUserPaying) &&
 			now.Sub(o.PrepayAt) < s.scaled(prepayLife) && (o.TimeExpire.IsZero() || now.Before(o.TimeExpire))
 		switch {
 		case open:
@@ -124,7 +192,8 @@ button{font-size:1.1em;border:0;border-radius:8px;padding:14px 18px;margin:8px 8
 input[type=text]{width:100%;box-sizing:border-box;font-size:1em;padding:12px;border:1px solid #ccc;border-radius:8px}
 .ok{background:#e7f8ee;color:#06753b}.err{background:#fdecea;color:#b3261e}
 table{width:100%;border-collapse:collapse;font-size:.9em}td{padding:6px 4px;border-top:1px solid #eee}
-form{margin:0}
+form{margin:0}select{font-size:1em;padding:10px;border-radius:8px}
+.barcode svg{max-width:100%;height:auto}.digits{font-family:ui-monospace,monospace;font-size:1.5em;letter-spacing:.08em;margin:6px 0}
 </style></head><body>
 <header><h1>模拟微信支付 · WeChat Pay simulator</h1>
 <p>顾客手机 · Customer phone — 商户号 Merchant {{.MchID}} · 不涉及真实资金 No real money</p></header>
@@ -140,6 +209,17 @@ form{margin:0}
 <button class="pay" name="outcome" value="SUCCESS">支付 Pay {{.Amount}}</button><button class="alt" name="outcome" value="NOTENOUGH">余额不足 Not enough</button><button class="alt" name="outcome" value="CANCEL">取消 Cancel</button>
 </form></div>
 {{else}}<div class="card muted">暂无待支付订单。收银台生成二维码后会显示在这里。<br>No open orders yet; they appear here when the kiosk shows a QR code.</div>{{end}}
+<h2>付款码 · Payment code (kiosk scans the phone)</h2>
+{{with .PayCode}}<div class="card" style="text-align:center">
+<div class="barcode">{{.Barcode}}</div>
+<div class="digits">{{.Spaced}}</div>
+<img src="{{.QR}}" width="200" height="200" alt="QR {{.AuthCode}}">
+<div class="muted">结果 Outcome {{.Outcome}} · 有效期至 valid until {{.Until}} · 仅限使用一次 single use</div>
+</div>{{end}}
+<div class="card"><form method="post" action="/sim/paycode"><input type="hidden" name="return" value="/">
+<label>顾客扫码结果 Outcome <select name="outcome">{{range .Outcomes}}<option value="{{.}}">{{.}}</option>{{end}}</select></label>
+<button class="pay">生成付款码 Show payment code</button>
+</form></div>
 <h2>扫一扫 · Scan a code</h2>
 <div class="card"><form method="post" action="/sim/scan"><input type="hidden" name="return" value="/">
 <input type="text" name="url" placeholder="weixin://wxpay/..." autocomplete="off" required>
