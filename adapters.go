@@ -9,7 +9,9 @@ import (
 
 	"saoma/app"
 	"saoma/app/demo"
+	"saoma/payment/wechat"
 	"saoma/payment/wxpay"
+	"saoma/payment/wxpayv3"
 	"saoma/printer"
 	"saoma/speaker"
 	"saoma/store"
@@ -127,4 +129,61 @@ func speakerOptions(c app.Config, logger *slog.Logger) speaker.Options {
 		lang = c.Locale
 	}
 	return speaker.Options{Lang: speaker.LangOf(lang), Volume: c.Speaker.Volume, Muted: c.Speaker.Muted, Logger: logger}
+}
+
+// payments builds the payment adapters the config asks for: WeChat Pay v2,
+// or v3 (with v2's shelf QR labels too when the v2 key is also set).
+func payments(c app.Config, w *demo.World) (app.Payments, app.ShelfQR, error) {
+	if w != nil || !c.WxPay.V3() {
+		wx, err := wxpayConfig(c, w)
+		if err != nil {
+			return nil, nil, err
+		}
+		v2, err := newV2(wx, c.WxPay.SpbillCreateIP)
+		if err != nil {
+			return nil, nil, err
+		}
+		return v2, v2, nil
+	}
+	key, err := wxpayv3.LoadPrivateKey(c.WxPay.PrivateKeyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wxpay.private_key_file: %w", err)
+	}
+	pub, err := wxpayv3.LoadPublicKey(c.WxPay.WechatPayPublicKeyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wxpay.wechatpay_public_key_file: %w", err)
+	}
+	client, err := wxpayv3.NewClient(wxpayv3.Config{
+		MchID: c.WxPay.MchID, AppID: c.WxPay.AppID, MchSerial: c.WxPay.MchSerial, PrivateKey: key,
+		APIv3Key: c.WxPay.APIv3Key, Verifier: wxpayv3.NewPublicKeyVerifier(c.WxPay.WechatPayPublicKeyID, pub),
+		BaseURL: c.WxPay.BaseURL,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("wxpay v3: %w", err)
+	}
+	v3, err := wechat.NewV3(client)
+	if err != nil {
+		return nil, nil, err
+	}
+	var shelf app.ShelfQR
+	if c.WxPay.Key != "" { // the v2 key too: shelf labels (mode 1)
+		wx, err := wxpayConfig(c, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		v2, err := newV2(wx, c.WxPay.SpbillCreateIP)
+		if err != nil {
+			return nil, nil, err
+		}
+		shelf = v2
+	}
+	return v3, shelf, nil
+}
+
+func newV2(wx wxpay.Config, spbillIP string) (*wechat.V2, error) {
+	client, err := wxpay.NewClient(wx)
+	if err != nil {
+		return nil, fmt.Errorf("wxpay: %w", err)
+	}
+	return wechat.NewV2(client, wx.APIKey, spbillIP)
 }

@@ -236,17 +236,9 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 		return nil, fmt.Errorf("printer: %w", err)
 	}
 
-	wx, err := wxpayConfig(cfg, k.world)
+	pay, shelf, err := payments(cfg, k.world)
 	if err != nil {
 		return nil, err
-	}
-	client, err := wxpay.NewClient(wx)
-	if err != nil {
-		return nil, fmt.Errorf("wxpay: %w", err)
-	}
-	pay, err := wechat.NewV2(client, wx.APIKey, cfg.WxPay.SpbillCreateIP)
-	if err != nil {
-		return nil, fmt.Errorf("wxpay: %w", err)
 	}
 	notifyURL := cfg.WxPay.NotifyURL // polling only
 	if cfg.Relay.URL != "" {

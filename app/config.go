@@ -144,3 +144,6 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // MarshalText writes the duration as a Go duration string.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// V3 reports whether the merchant uses WeChat Pay API v3.
+func (w WxPayConfig) V3() bool { return w.API == "v3" }
