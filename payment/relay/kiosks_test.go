@@ -108,7 +108,7 @@ func TestNewClientChecksConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := ClientConfig{
 				URL: "http://relay.example:8080", Token: "t",
-				OnNotification: func(context.Context, []byte) error { return nil },
+				OnNotification: func(context.Context, Notification) error { return nil },
 			}
 			tc.mutate(&cfg)
 			c, err := NewClient(cfg)
