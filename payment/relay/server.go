@@ -76,15 +76,17 @@ type ServerConfig struct {
 	// later (for up to 24 hours), so a flood cannot fill the disk.
 	MaxQueue int
 	// MaxUnverified caps the unacknowledged notifications stored per kiosk
-	// that the relay could not verify, because the kiosk is configured
-	// without the merchant key; default DefaultMaxUnverified. Anyone can
+	// that the relay could not verify (API v2 notifications for a kiosk
+	// configured without the merchant key); default DefaultMaxUnverified. Anyone can
 	// post something shaped like a notification, so without this cap a
 	// forger could fill an offline kiosk's MaxQueue and have real
 	// notifications refused for a day. Beyond it WeChat is answered FAIL
 	// (503) and retries later, and the kiosk polls WeChat meanwhile, so a
 	// refusal delays a confirmation but loses none. Verified notifications
-	// (kiosks with Kiosk.Key) are only subject to MaxQueue. Set it to
-	// MaxQueue to treat both alike.
+	// (API v2 for kiosks with Kiosk.Key, API v3 for kiosks with
+	// Kiosk.WechatPayPublicKey) are only subject to MaxQueue; for an
+	// unverified one the kiosk's whole queue counts. Set it to MaxQueue to
+	// treat both alike.
 	MaxUnverified int
 	// PingInterval is how often the relay pings each kiosk; default
 	// DefaultPingInterval.

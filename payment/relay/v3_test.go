@@ -436,3 +436,45 @@ func TestStoredValuesOfBothLayoutsDecode(t *testing.T) {
 		}
 	}
 }
+
+func TestV3PaymentFromTheSimulatorReachesTheKiosk(t *testing.T) {
+	sim, err := wxsim.Start(wxsim.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	tr := startRelay(t, func(c *ServerConfig) {
+		c.Kiosks = append(c.Kiosks, Kiosk{
+			ID: "k3", TokenHash: HashToken(tokenK3),
+			WechatPayPublicKey: sim.WechatPayPublicKey(), WechatPayPublicKeyID: sim.WechatPayPublicKeyID(),
+		})
+	})
+	pay, err := wxpayv3.NewClient(sim.ClientConfigV3())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := startClient(t, tr.URL, tokenK3, nil)
+	code, err := pay.NativePrepay(t.Context(), wxpayv3.NativeOrder{
+		OutTradeNo: "K3-SIM-0001", Description: "Saoma测试店-拿铁", Total: 1800, NotifyURL: tr.URL + "/wxpay/notify/k3",
+	})
+	if err != nil {
+		t.Fatalf("NativePrepay: %v", err)
+	}
+	res, err := sim.Scan(t.Context(), wxsim.ScanRequest{URL: code})
+	if err != nil || res.TradeState != wxsim.StateSuccess {
+		t.Fatalf("Scan: %+v, %v", res, err)
+	}
+	n := kc.nextNote(t)
+	notifier, err := wxpayv3.NewNotifier(sim.V3Verifier(), sim.APIv3Key(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := notifier.Parse(n.Header, n.Body)
+	if err != nil {
+		t.Fatalf("the kiosk cannot verify what the relay delivered: %v", err)
+	}
+	if got.Transaction == nil || got.Transaction.OutTradeNo != "K3-SIM-0001" || got.Transaction.TransactionID != res.TransactionID || got.Transaction.Total != 1800 {
+		t.Errorf("notification %+v", got)
+	}
+	tr.waitAck(t, "k3", 1)
+}
