@@ -363,9 +363,9 @@ func (f *fleet) connect(ctx context.Context, n int, timeout time.Duration) error
 			MinBackoff: 3 * time.Second,
 			MaxBackoff: 10 * time.Second,
 			Logger:     quiet,
-			OnNotification: func(_ context.Context, body []byte) error {
+			OnNotification: func(_ context.Context, n relay.Notification) error {
 				at := time.Now()
-				f.deliveries <- delivery{outTradeNo: field(body, "out_trade_no"), at: at}
+				f.deliveries <- delivery{outTradeNo: field(n.Body, "out_trade_no"), at: at}
 				return nil
 			},
 			OnLink: func(up bool) {

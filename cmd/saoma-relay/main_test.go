@@ -139,8 +139,8 @@ func collect(t *testing.T, base, token string, links chan<- bool) <-chan string 
 	got := make(chan string, 1000)
 	c, err := relay.NewClient(relay.ClientConfig{
 		URL: base, Token: token, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
-		OnNotification: func(_ context.Context, body []byte) error {
-			n, err := wxpay.ParseNotification(body, wxsim.DemoKey)
+		OnNotification: func(_ context.Context, note relay.Notification) error {
+			n, err := wxpay.ParseNotification(note.Body, wxsim.DemoKey)
 			if err != nil {
 				t.Errorf("delivered notification does not verify: %v", err)
 				return nil

@@ -33,8 +33,25 @@ const (
 	clientWriteTimeout     = 10 * time.Second
 	welcomeTimeout         = 30 * time.Second
 	maxClientCallbacks     = 16        // mode-1 callbacks handled at once
-	clientReadLimit        = 256 << 10 // a notify frame: ≤ 64 KiB of XML, escaped
+	clientReadLimit        = 256 << 10 // a notify frame: ≤ 64 KiB of XML or JSON, escaped, and headers
 )
+
+// Notification is one payment notification as WeChat sent it to the relay.
+type Notification struct {
+	// Body is the request body byte for byte: XML for WeChat Pay API v2,
+	// JSON for API v3.
+	Body []byte
+	// Header holds the signature headers of an API v3 notification
+	// (Wechatpay-Signature, -Timestamp, -Nonce, -Serial and
+	// -Signature-Type, those WeChat sent), exactly as the relay stored
+	// them: pass it with Body to wxpayv3.Notifier.Parse. It is nil for an
+	// API v2 notification.
+	Header http.Header
+}
+
+// V3 reports whether n is a WeChat Pay API v3 notification (it carries
+// signature headers).
+func (n Notification) V3() bool { return len(n.Header) > 0 }
 
 // ClientConfig configures the kiosk side of the relay link.
 type ClientConfig struct {
@@ -48,16 +65,18 @@ type ClientConfig struct {
 	// token belongs to this kiosk: a configuration mix-up fails loudly
 	// instead of delivering another kiosk's messages.
 	KioskID string
-	// OnNotification receives each payment notification body, exactly as
-	// WeChat sent it, in sequence order, one at a time. It must verify the
-	// signature itself (the relay is not trusted) and commit the result;
+	// OnNotification receives each payment notification, its body exactly
+	// as WeChat sent it and, for API v3, its signature headers, in
+	// sequence order, one at a time. It must verify the signature itself
+	// (the relay is not trusted: wxpay.ParseNotification for v2,
+	// wxpayv3.Notifier.Parse with n.Header for v3) and commit the result;
 	// the client acknowledges the message only when it returns nil. Return
 	// nil as well for a message rejected for good (bad signature, unknown
 	// order): an error means "try again" and the message is offered again
 	// (with backoff, and again after a reconnect), holding back later ones.
 	// The same notification may arrive more than once: commit idempotently.
 	// Required.
-	OnNotification func(ctx context.Context, body []byte) error
+	OnNotification func(ctx context.Context, n Notification) error
 	// OnNativeCallback answers a mode-1 callback body with the signed reply
 	// XML for WeChat (wxpay.NativeCallbackReply or NativeCallbackFail). ctx
 	// carries the relay's deadline. Nil, or a nil reply, leaves the relay to
@@ -438,7 +457,7 @@ func (c *Client) deliver(ctx context.Context, epoch string, notes <-chan *frame,
 		case f = <-notes:
 		}
 		for attempt := 0; ; attempt++ {
-			err := c.cfg.OnNotification(ctx, []byte(f.Body))
+			err := c.cfg.OnNotification(ctx, f.notification())
 			if err == nil {
 				break
 			}
@@ -459,6 +478,18 @@ func (c *Client) deliver(ctx context.Context, epoch string, notes <-chan *frame,
 			return
 		}
 	}
+}
+
+// notification is the Notification a notify frame carries.
+func (f *frame) notification() Notification {
+	n := Notification{Body: []byte(f.Body)}
+	if len(f.Headers) > 0 {
+		n.Header = make(http.Header, len(f.Headers))
+		for name, v := range f.Headers {
+			n.Header.Set(name, v)
+		}
+	}
+	return n
 }
 
 // answer runs OnNativeCallback within the relay's deadline and sends the

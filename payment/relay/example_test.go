@@ -34,8 +34,8 @@ func Example() {
 	client, err := relay.NewClient(relay.ClientConfig{
 		URL:   hs.URL,
 		Token: "demo-token-k1",
-		OnNotification: func(ctx context.Context, body []byte) error {
-			n, err := wxpay.ParseNotification(body, wxsim.DemoKey)
+		OnNotification: func(ctx context.Context, note relay.Notification) error {
+			n, err := wxpay.ParseNotification(note.Body, wxsim.DemoKey)
 			if err != nil {
 				return nil // refused for good: acknowledge and drop
 			}

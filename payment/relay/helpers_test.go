@@ -150,7 +150,10 @@ func notify(t testing.TB, base, kiosk string, body []byte) {
 // kioskClient is a relay.Client whose notifications land in a channel.
 type kioskClient struct {
 	*Client
-	got    chan string
+	got chan string
+	// notes also receives every notification with its headers (up to its
+	// capacity; only tests that read it keep it drained).
+	notes  chan Notification
 	links  chan bool
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -159,15 +162,19 @@ type kioskClient struct {
 // startClient runs a Client for token against the relay at url.
 func startClient(t testing.TB, url, token string, mutate func(*ClientConfig)) *kioskClient {
 	t.Helper()
-	kc := &kioskClient{got: make(chan string, 100000), links: make(chan bool, 100), done: make(chan struct{})}
+	kc := &kioskClient{got: make(chan string, 100000), notes: make(chan Notification, 64), links: make(chan bool, 100), done: make(chan struct{})}
 	cfg := ClientConfig{
 		URL:        url,
 		Token:      token,
 		MinBackoff: 5 * time.Millisecond,
 		MaxBackoff: 50 * time.Millisecond,
 		Logger:     testLogger(t),
-		OnNotification: func(ctx context.Context, body []byte) error {
-			kc.got <- string(body)
+		OnNotification: func(ctx context.Context, n Notification) error {
+			kc.got <- string(n.Body)
+			select {
+			case kc.notes <- n:
+			default: // only tests reading notes keep it drained
+			}
 			return nil
 		},
 		OnLink: func(up bool) { kc.links <- up },

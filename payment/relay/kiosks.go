@@ -3,15 +3,19 @@ package relay
 import (
 	"bufio"
 	"bytes"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"saoma/payment/wxpayv3"
 )
 
 // Kiosk is one kiosk the relay serves: the id in its callback URLs, the hash
@@ -31,7 +35,19 @@ type Kiosk struct {
 	// forwarding them, and can sign the FAIL reply it gives WeChat when the
 	// kiosk is offline. The kiosk verifies again in any case.
 	Key string
+	// WechatPayPublicKey and WechatPayPublicKeyID ("PUB_KEY_ID_…") are
+	// WeChat Pay's public key for the kiosk's merchant (WeChat Pay API v3,
+	// public-key mode). When set, the relay accepts API v3 notifications
+	// for the kiosk and verifies each one (signature, 5-minute freshness,
+	// replay) before storing it; without them API v3 notifications are
+	// refused. Set both or neither. The relay needs no merchant secret for
+	// this: not the APIv3 key, not the merchant's private key.
+	WechatPayPublicKey   *rsa.PublicKey
+	WechatPayPublicKeyID string
 }
+
+// acceptsV3 reports whether the relay takes API v3 notifications for k.
+func (k *Kiosk) acceptsV3() bool { return k.WechatPayPublicKey != nil }
 
 // tokenHashPrefix names the hash algorithm in Kiosk.TokenHash.
 const tokenHashPrefix = "sha256:"
@@ -76,12 +92,18 @@ type kioskEntry struct {
 	MchID     string `toml:"mch_id"`
 	Key       string `toml:"key"`
 	Token     string `toml:"token"` // refused: only the hash may be stored
+	// API is "v2" (the default) or "v3"; "v3" requires the public key.
+	API           string `toml:"api"`
+	PublicKeyFile string `toml:"wechatpay_public_key_file"`
+	PublicKeyID   string `toml:"wechatpay_public_key_id"`
 }
 
 // LoadKiosks reads a kiosks file (TOML, one [[kiosk]] table per kiosk; see
 // docs/kiosks.example.toml). Syntax errors name the line; a bad or missing
 // field names the file, the line of its [[kiosk]] table and the key; unknown
-// keys (typos) and duplicate ids or token hashes are errors.
+// keys (typos) and duplicate ids or token hashes are errors. A kiosk's
+// wechatpay_public_key_file (PEM, relative paths from the kiosks file's
+// directory) is read now, so a bad key fails at startup.
 func LoadKiosks(path string) ([]Kiosk, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -139,9 +161,46 @@ func parseKiosks(name string, data []byte) ([]Kiosk, error) {
 		if e.Key != "" && len(e.Key) != 32 {
 			return nil, fmt.Errorf("%s (id %q): key \"key\": a WeChat Pay v2 API key is 32 bytes", where(i), e.ID)
 		}
-		out = append(out, Kiosk{ID: e.ID, TokenHash: e.TokenHash, AppID: e.AppID, MchID: e.MchID, Key: e.Key})
+		k := Kiosk{ID: e.ID, TokenHash: e.TokenHash, AppID: e.AppID, MchID: e.MchID, Key: e.Key}
+		if err := loadPublicKey(&k, e, filepath.Dir(name)); err != nil {
+			return nil, fmt.Errorf("%s (id %q): %w", where(i), e.ID, err)
+		}
+		out = append(out, k)
 	}
 	return out, nil
+}
+
+// loadPublicKey fills k's API v3 verification material from e, reading the
+// key file relative to dir.
+func loadPublicKey(k *Kiosk, e kioskEntry, dir string) error {
+	switch e.API {
+	case "", "v2", "v3":
+	default:
+		return fmt.Errorf("key \"api\": %q is neither \"v2\" nor \"v3\"", e.API)
+	}
+	hasKey := e.PublicKeyFile != "" || e.PublicKeyID != ""
+	switch {
+	case e.API == "v3" && !hasKey:
+		return errors.New("api = \"v3\" needs wechatpay_public_key_file and wechatpay_public_key_id (WeChat Pay's public key; the relay holds no merchant secret)")
+	case e.API == "v2" && hasKey:
+		return errors.New("wechatpay_public_key_* are for API v3: remove them or set api = \"v3\"")
+	case !hasKey:
+		return nil
+	case e.PublicKeyFile == "":
+		return errors.New("key \"wechatpay_public_key_file\": missing (wechatpay_public_key_id is set)")
+	case e.PublicKeyID == "":
+		return errors.New("key \"wechatpay_public_key_id\": missing (the PUB_KEY_ID_… shown with the key in the merchant portal)")
+	}
+	path := e.PublicKeyFile
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	pub, err := wxpayv3.LoadPublicKey(path)
+	if err != nil {
+		return fmt.Errorf("key \"wechatpay_public_key_file\": %w", err)
+	}
+	k.WechatPayPublicKey, k.WechatPayPublicKeyID = pub, e.PublicKeyID
+	return nil
 }
 
 // tableLines returns the 1-based line numbers of every [[name]] header, in

@@ -2,7 +2,10 @@ package relay
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -108,7 +111,7 @@ func TestNewClientChecksConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := ClientConfig{
 				URL: "http://relay.example:8080", Token: "t",
-				OnNotification: func(context.Context, []byte) error { return nil },
+				OnNotification: func(context.Context, Notification) error { return nil },
 			}
 			tc.mutate(&cfg)
 			c, err := NewClient(cfg)
@@ -121,5 +124,74 @@ func TestNewClientChecksConfig(t *testing.T) {
 				t.Errorf("dials %s, want %s", c.wsURL, tc.want)
 			}
 		})
+	}
+}
+
+func TestKiosksFileV3Entries(t *testing.T) {
+	key := newRSAKey(t)
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pub_key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "junk.pem"), []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	head := "[[kiosk]]\nid = \"k3\"\ntoken_hash = \"" + HashToken("t3") + "\"\n"
+	tests := []struct {
+		name, entry string
+		wantErr     []string // substrings of the error; none: loads with the key
+	}{
+		{"api v3 with the public key, relative to the file", "api = \"v3\"\nwechatpay_public_key_file = \"pub_key.pem\"\nwechatpay_public_key_id = \"PUB_KEY_ID_01\"\n", nil},
+		{"public key without api", "wechatpay_public_key_file = \"" + filepath.Join(dir, "pub_key.pem") + "\"\nwechatpay_public_key_id = \"PUB_KEY_ID_01\"\n", nil},
+		{"api v3 without the key", "api = \"v3\"\n", []string{":1:", "wechatpay_public_key_file"}},
+		{"key id without the file", "wechatpay_public_key_id = \"PUB_KEY_ID_01\"\n", []string{`"wechatpay_public_key_file"`}},
+		{"file without the key id", "wechatpay_public_key_file = \"pub_key.pem\"\n", []string{`"wechatpay_public_key_id"`}},
+		{"api v2 with a public key", "api = \"v2\"\nwechatpay_public_key_file = \"pub_key.pem\"\nwechatpay_public_key_id = \"PUB_KEY_ID_01\"\n", []string{"for API v3"}},
+		{"unknown api", "api = \"v4\"\n", []string{`"api"`, "v4"}},
+		{"unreadable key file", "api = \"v3\"\nwechatpay_public_key_file = \"junk.pem\"\nwechatpay_public_key_id = \"PUB_KEY_ID_01\"\n", []string{`"wechatpay_public_key_file"`}},
+		{"missing key file", "api = \"v3\"\nwechatpay_public_key_file = \"gone.pem\"\nwechatpay_public_key_id = \"PUB_KEY_ID_01\"\n", []string{"gone.pem"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "kiosks.toml")
+			if err := os.WriteFile(path, []byte(head+tc.entry), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ks, err := LoadKiosks(path)
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ks[0].WechatPayPublicKeyID != "PUB_KEY_ID_01" || !ks[0].WechatPayPublicKey.Equal(&key.PublicKey) {
+					t.Errorf("kiosk %+v does not hold the public key", ks[0])
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestNewServerWantsBothPartsOfThePublicKey(t *testing.T) {
+	key := newRSAKey(t)
+	for _, k := range []Kiosk{
+		{ID: "k3", TokenHash: HashToken("t3"), WechatPayPublicKey: &key.PublicKey},
+		{ID: "k3", TokenHash: HashToken("t3"), WechatPayPublicKeyID: "PUB_KEY_ID_01"},
+	} {
+		if s, err := NewServer(ServerConfig{DataDir: t.TempDir(), Kiosks: []Kiosk{k}}); err == nil {
+			_ = s.Shutdown(t.Context())
+			t.Errorf("relay started with kiosk %+v", k)
+		}
 	}
 }

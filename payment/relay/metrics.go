@@ -28,6 +28,12 @@ const (
 	reasonBadToken       = "bad_token"
 	reasonWrongKiosk     = "wrong_kiosk"
 	reasonBadRequest     = "bad_request"
+	// reasonStale: an API v3 notification's Wechatpay-Timestamp is 5
+	// minutes or more away from the relay's clock.
+	reasonStale = "stale"
+	// reasonV3Unconfigured: an API v3 notification for a kiosk configured
+	// without WeChat Pay's public key.
+	reasonV3Unconfigured = "v3_not_configured"
 )
 
 // rejectReasons lists every reason, so each series exists from the start.
@@ -35,7 +41,7 @@ var rejectReasons = []string{
 	reasonUnknownKiosk, reasonTooLarge, reasonDoctype, reasonMalformed,
 	reasonSignature, reasonBadMessage, reasonWrongMerchant, reasonQueueFull, reasonUnverifiedFull,
 	reasonStorage, reasonShutdown, reasonNoToken, reasonBadToken,
-	reasonWrongKiosk, reasonBadRequest,
+	reasonWrongKiosk, reasonBadRequest, reasonStale, reasonV3Unconfigured,
 }
 
 // Outcomes of a mode-1 callback, the label values of
@@ -127,7 +133,7 @@ func (h *histogram) write(w io.Writer, name, help string) {
 type metrics struct {
 	connected   atomic.Int64
 	queued      atomic.Int64
-	unverified  atomic.Int64 // queued for kiosks without the merchant key
+	unverified  atomic.Int64 // queued for kiosks the relay verifies nothing for
 	accepted    atomic.Uint64
 	duplicates  atomic.Uint64
 	sent        atomic.Uint64
@@ -168,9 +174,9 @@ func (m *metrics) write(w io.Writer, configured int) {
 	gauge("saoma_relay_kiosks_configured", "Kiosks in the kiosks file.", int64(configured))
 	gauge("saoma_relay_kiosks_connected", "Kiosks with an open websocket.", m.connected.Load())
 	gauge("saoma_relay_messages_queued", "Stored notifications not yet acknowledged by their kiosk.", m.queued.Load())
-	gauge("saoma_relay_messages_queued_unverified", "Of those, notifications the relay could not verify (kiosks without the merchant key).", m.unverified.Load())
+	gauge("saoma_relay_messages_queued_unverified", "Of those, notifications the relay could not verify (kiosks without the merchant key or WeChat Pay public key).", m.unverified.Load())
 	counter("saoma_relay_notifications_accepted_total", "Notifications stored and answered SUCCESS.", m.accepted.Load())
-	counter("saoma_relay_notifications_duplicate_total", "Notifications already stored (same transaction), answered SUCCESS again.", m.duplicates.Load())
+	counter("saoma_relay_notifications_duplicate_total", "Notifications already stored (same transaction or v3 notification), answered success again.", m.duplicates.Load())
 	counter("saoma_relay_messages_sent_total", "Notification frames written to kiosks, redeliveries included.", m.sent.Load())
 	counter("saoma_relay_messages_delivered_total", "Notifications acknowledged by their kiosk.", m.delivered.Load())
 	counter("saoma_relay_connections_total", "Authenticated kiosk connections accepted.", m.connects.Load())

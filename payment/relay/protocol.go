@@ -3,14 +3,41 @@ package relay
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"saoma/payment/wxpayv3"
 )
 
 // ProtocolVersion is the version of the websocket protocol described in
 // docs/relay-protocol.md. A kiosk sends it as the v query parameter; the
-// relay answers it in the welcome frame.
-const ProtocolVersion = 1
+// relay answers the version it speaks on that connection in the welcome
+// frame. Version 2 added the headers of WeChat Pay API v3 notifications
+// to notify frames.
+const ProtocolVersion = 2
+
+// minProtocolVersion is the oldest version the relay still serves. A
+// version-1 kiosk gets API v2 notifications as before; an API v3
+// notification, which it could not verify without the headers, is held
+// back for it until it reconnects with version 2.
+const minProtocolVersion = 1
+
+// headersVersion is the first protocol version whose notify frames carry
+// headers.
+const headersVersion = 2
+
+// v3Headers are the headers of a WeChat Pay API v3 notification that the
+// relay stores and forwards with its body: what the kiosk needs to verify
+// the signature. Sorted, so frames and stored values list them in a fixed
+// order.
+var v3Headers = []string{
+	wxpayv3.HeaderNonce,
+	wxpayv3.HeaderSerial,
+	wxpayv3.HeaderSignature,
+	wxpayv3.HeaderSignatureType,
+	wxpayv3.HeaderTimestamp,
+}
 
 // Frame types. Every websocket message is one JSON object (a text frame)
 // whose "type" is one of these.
@@ -56,16 +83,22 @@ type frame struct {
 	// DeadlineMS is how long the relay waits for the callback reply
 	// (callback).
 	DeadlineMS int64 `json:"deadline_ms,omitempty"`
-	// Body is WeChat's XML exactly as received (notify, callback) or the
-	// kiosk's signed XML reply (callback_reply).
+	// Body is WeChat's body exactly as received (notify: XML for API v2,
+	// JSON for API v3; callback) or the kiosk's signed XML reply
+	// (callback_reply).
 	Body string `json:"body,omitempty"`
+	// Headers are the signature headers of an API v3 notification, by
+	// canonical name (notify, protocol version 2 and later only). Absent
+	// for API v2 notifications.
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // encode renders f as compact JSON, fields in declaration order, empty
 // ones omitted. It is hand-written rather than encoding/json: it runs for
 // every delivery on the connection's writer goroutine, and without
 // reflection that goroutine's stack stays small, which matters with ten
-// thousand connections. XML bodies are not HTML-escaped.
+// thousand connections. Bodies are not HTML-escaped; headers are written
+// sorted by name.
 func (f *frame) encode() []byte {
 	b := make([]byte, 0, 128+len(f.Body)+len(f.Body)/8)
 	b = append(b, `{"type":`...)
@@ -105,6 +138,23 @@ func (f *frame) encode() []byte {
 	str("id", f.ID)
 	num("deadline_ms", f.DeadlineMS)
 	str("body", f.Body)
+	if len(f.Headers) > 0 {
+		b = append(b, `,"headers":{`...)
+		names := make([]string, 0, len(f.Headers))
+		for name := range f.Headers {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for i, name := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, name)
+			b = append(b, ':')
+			b = appendJSONString(b, f.Headers[name])
+		}
+		b = append(b, '}')
+	}
 	return append(b, '}')
 }
 

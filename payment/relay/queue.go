@@ -55,7 +55,13 @@ type groupCommit struct {
 type pendingMsg struct {
 	kiosk  string
 	dedupe string // key that identifies its duplicates
-	body   []byte
+	// alsoDedupe are further keys: a message matching any of them is a
+	// duplicate too (API v3: the notification id and the signature).
+	alsoDedupe []string
+	body       []byte
+	// header holds an API v3 notification's signature headers, stored and
+	// delivered with body; nil for API v2.
+	header map[string]string
 	at     int64 // Unix ns when the relay received it
 	// queued is the kiosk's queue length before this commit; messages
 	// stored and deleted earlier in the same commit are added by commit.

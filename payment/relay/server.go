@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"saoma/payment/wxpay"
+	"saoma/payment/wxpayv3"
 )
 
 // Defaults of ServerConfig.
@@ -74,15 +76,17 @@ type ServerConfig struct {
 	// later (for up to 24 hours), so a flood cannot fill the disk.
 	MaxQueue int
 	// MaxUnverified caps the unacknowledged notifications stored per kiosk
-	// that the relay could not verify, because the kiosk is configured
-	// without the merchant key; default DefaultMaxUnverified. Anyone can
+	// that the relay could not verify (API v2 notifications for a kiosk
+	// configured without the merchant key); default DefaultMaxUnverified. Anyone can
 	// post something shaped like a notification, so without this cap a
 	// forger could fill an offline kiosk's MaxQueue and have real
 	// notifications refused for a day. Beyond it WeChat is answered FAIL
 	// (503) and retries later, and the kiosk polls WeChat meanwhile, so a
 	// refusal delays a confirmation but loses none. Verified notifications
-	// (kiosks with Kiosk.Key) are only subject to MaxQueue. Set it to
-	// MaxQueue to treat both alike.
+	// (API v2 for kiosks with Kiosk.Key, API v3 for kiosks with
+	// Kiosk.WechatPayPublicKey) are only subject to MaxQueue; for an
+	// unverified one the kiosk's whole queue counts. Set it to MaxQueue to
+	// treat both alike.
 	MaxUnverified int
 	// PingInterval is how often the relay pings each kiosk; default
 	// DefaultPingInterval.
@@ -162,10 +166,18 @@ type kiosk struct {
 	last     atomic.Uint64 // highest sequence committed
 	queued   atomic.Int64  // stored and not yet pruned
 	savedAck uint64        // acked as last committed; commit goroutine only
+	// v3 verifies the kiosk's API v3 notifications with WeChat Pay's
+	// public key; nil when the kiosk takes none.
+	v3 wxpayv3.Verifier
 
 	mu   sync.Mutex
 	sess *session
 }
+
+// unverifiedOnly reports whether the relay can verify none of k's
+// notifications (no merchant key, no WeChat Pay public key): its whole
+// queue counts as unverified in the metrics.
+func (k *kiosk) unverifiedOnly() bool { return k.cfg.Key == "" && k.v3 == nil }
 
 // session returns the kiosk's live connection, or nil.
 func (k *kiosk) session() *session {
@@ -216,10 +228,14 @@ func (k *kiosk) ackTo(seq uint64) bool {
 type ingestOp struct {
 	k        *kiosk
 	dedupe   string
-	verified bool // the relay checked its signature with the merchant key
-	body     []byte
-	at       int64
-	done     chan ingestResult
+	verified bool // the relay checked its signature (merchant key or WeChat Pay public key)
+	// alsoDedupe are further duplicate keys (API v3).
+	alsoDedupe []string
+	body       []byte
+	// header holds an API v3 notification's signature headers; nil for v2.
+	header map[string]string
+	at     int64
+	done   chan ingestResult
 }
 
 // ingestResult is the commit's answer to an ingestOp.
@@ -289,7 +305,13 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		if other, dup := s.byHash[h]; dup {
 			return nil, fmt.Errorf("relay: kiosks %s and %s share a token", other.cfg.ID, kc.ID)
 		}
+		if (kc.WechatPayPublicKey == nil) != (kc.WechatPayPublicKeyID == "") {
+			return nil, fmt.Errorf("relay: kiosk %s: set both WechatPayPublicKey and WechatPayPublicKeyID, or neither", kc.ID)
+		}
 		k := &kiosk{cfg: kc, hash: h}
+		if kc.acceptsV3() {
+			k.v3 = wxpayv3.NewPublicKeyVerifier(kc.WechatPayPublicKeyID, kc.WechatPayPublicKey)
+		}
 		s.kiosks[kc.ID] = k
 		s.byHash[h] = k
 	}
@@ -317,7 +339,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		k.last.Store(ks.last)
 		k.queued.Store(int64(ks.queued))
 		queued += int64(ks.queued)
-		if k.cfg.Key == "" {
+		if k.unverifiedOnly() {
 			unverified += int64(ks.queued)
 		}
 	}
@@ -569,7 +591,10 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 		gc.acks[k.cfg.ID] = want
 	}
 	for i, op := range batch {
-		gc.msgs[i] = pendingMsg{kiosk: op.k.cfg.ID, dedupe: op.dedupe, body: op.body, at: op.at, queued: op.k.queued.Load(), limit: s.limit(op)}
+		gc.msgs[i] = pendingMsg{
+			kiosk: op.k.cfg.ID, dedupe: op.dedupe, alsoDedupe: op.alsoDedupe, body: op.body, header: op.header,
+			at: op.at, queued: op.k.queued.Load(), limit: s.limit(op),
+		}
 	}
 	if pruneSeen {
 		gc.seenCutoff = s.cfg.Now().Add(-s.cfg.DedupeTTL).UnixNano()
@@ -610,14 +635,14 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 	for k, n := range deleted {
 		k.queued.Add(-n)
 		delta -= n
-		if k.cfg.Key == "" {
+		if k.unverifiedOnly() {
 			unverified -= n
 		}
 	}
 	for k, n := range added {
 		k.queued.Add(n)
 		delta += n
-		if k.cfg.Key == "" {
+		if k.unverifiedOnly() {
 			unverified += n
 		}
 	}
@@ -644,9 +669,11 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 }
 
 // limit is how many unacknowledged messages op's kiosk may have stored for
-// op to be stored too. A kiosk's messages are all verified (it has the
-// merchant key) or all unverified (it has none), so for an unverified
-// message the kiosk's whole queue counts against MaxUnverified.
+// op to be stored too. For an unverified message the kiosk's whole queue
+// counts against MaxUnverified: usually a kiosk's messages are all
+// unverified (no merchant key) or all verified, and for a kiosk verified
+// for API v3 only, counting its verified v3 messages too errs on the safe
+// side for its (unverified) v2 ones.
 func (s *Server) limit(op *ingestOp) queueLimit {
 	if !op.verified && s.cfg.MaxUnverified < s.cfg.MaxQueue {
 		return queueLimit{max: int64(s.cfg.MaxUnverified), err: errUnverifiedFull}
@@ -745,12 +772,78 @@ func checkNotification(k *kiosk, body []byte) (dedupe string, verified bool, rej
 
 // reject answers a refused WeChat request with a FAIL body, counts and logs it.
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, kioskID string, rej *rejection, reply []byte) {
-	s.m.rejected.inc(rej.reason)
-	s.log.Warn("request refused", "path", r.URL.Path, "kiosk", clip(kioskID), "reason", rej.reason, "remote", r.RemoteAddr, "err", rej.err)
+	s.refused(r, kioskID, rej)
 	if reply == nil {
 		reply = wxpay.NotifyReply(false, rej.reason)
 	}
 	writeXML(w, rej.status, reply)
+}
+
+// rejectV3 answers a refused API v3 notification as WeChat Pay v3 expects
+// (rej.status with {"code":"FAIL","message":reason}), counts and logs it.
+func (s *Server) rejectV3(w http.ResponseWriter, r *http.Request, kioskID string, rej *rejection) {
+	s.refused(r, kioskID, rej)
+	wxpayv3.WriteNotifyFail(w, rej.status, rej.reason)
+}
+
+// refused counts and logs a refused WeChat request.
+func (s *Server) refused(r *http.Request, kioskID string, rej *rejection) {
+	s.m.rejected.inc(rej.reason)
+	s.log.Warn("request refused", "path", r.URL.Path, "kiosk", clip(kioskID), "reason", rej.reason, "remote", r.RemoteAddr, "err", rej.err)
+}
+
+// isV3 tells an API v3 notification from an API v2 one: WeChat Pay v3
+// signs its notifications in the Wechatpay-Signature header (and sends a
+// JSON body); v2 notifications carry no such header (and an XML body).
+// A request with the header is answered in the v3 format whatever its
+// body; one whose body is not a JSON object is then refused.
+func isV3(h http.Header) bool { return h.Get(wxpayv3.HeaderSignature) != "" }
+
+// checkV3 validates an API v3 notification for kiosk k at time now: the
+// kiosk takes v3, the signature verifies with WeChat Pay's public key, the
+// timestamp is within 5 minutes, and the body is a JSON object with a
+// notification id. It returns the op to store (done and at unset). Its
+// dedupe keys are the notification id (WeChat's retries of a notification
+// share it) and the nonce+signature (a replay of the same request), so a
+// replay is answered success and stored once. The encrypted resource is
+// not (cannot be) read: the relay has no APIv3 key.
+func checkV3(k *kiosk, h http.Header, body []byte, now time.Time) (*ingestOp, *rejection) {
+	if k.v3 == nil {
+		return nil, &rejection{reasonV3Unconfigured, http.StatusBadRequest, errors.New("API v3 notification for a kiosk without wechatpay_public_key_*")}
+	}
+	if err := wxpayv3.VerifyNotification(k.v3, h, body, now); err != nil {
+		switch {
+		case errors.Is(err, wxpayv3.ErrTooLarge):
+			return nil, &rejection{reasonTooLarge, http.StatusRequestEntityTooLarge, err}
+		case errors.Is(err, wxpayv3.ErrStale):
+			return nil, &rejection{reasonStale, http.StatusBadRequest, err}
+		case errors.Is(err, wxpayv3.ErrSignature):
+			return nil, &rejection{reasonSignature, http.StatusUnauthorized, err}
+		default:
+			return nil, &rejection{reasonBadMessage, http.StatusBadRequest, err}
+		}
+	}
+	var env struct {
+		ID        string `json:"id"`
+		EventType string `json:"event_type"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, &rejection{reasonMalformed, http.StatusBadRequest, fmt.Errorf("body is not a JSON object: %w", err)}
+	}
+	if env.ID == "" || env.EventType == "" {
+		return nil, &rejection{reasonBadMessage, http.StatusBadRequest, errors.New("id or event_type missing")}
+	}
+	header := make(map[string]string, len(v3Headers))
+	for _, name := range v3Headers {
+		if v := h.Get(name); v != "" {
+			header[name] = v
+		}
+	}
+	sig := sha256.Sum256([]byte(h.Get(wxpayv3.HeaderNonce) + "\n" + h.Get(wxpayv3.HeaderSignature)))
+	return &ingestOp{
+		k: k, dedupe: "n:" + env.ID, alsoDedupe: []string{"s:" + hex.EncodeToString(sig[:])},
+		verified: true, body: body, header: header,
+	}, nil
 }
 
 // writeXML writes an XML answer.
@@ -768,46 +861,68 @@ func clip(s string) string {
 	return s
 }
 
-// handleNotify is WeChat's notify_url: validate, store durably, then answer.
+// handleNotify is WeChat's notify_url: validate, store durably, then
+// answer, in the format of the notification's API version (isV3): v2 XML,
+// or v3 204 / FAIL JSON.
 func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("kiosk")
+	v3 := isV3(r.Header)
+	reject := func(rej *rejection) {
+		if v3 {
+			s.rejectV3(w, r, id, rej)
+			return
+		}
+		s.reject(w, r, id, rej, nil)
+	}
 	k := s.kiosks[id]
 	if k == nil {
-		s.reject(w, r, id, &rejection{reasonUnknownKiosk, http.StatusNotFound, errors.New("no such kiosk")}, nil)
+		reject(&rejection{reasonUnknownKiosk, http.StatusNotFound, errors.New("no such kiosk")})
 		return
 	}
 	if !s.enter() {
-		s.reject(w, r, id, &rejection{reasonShutdown, http.StatusServiceUnavailable, errors.New("relay shutting down")}, nil)
+		reject(&rejection{reasonShutdown, http.StatusServiceUnavailable, errors.New("relay shutting down")})
 		return
 	}
 	defer s.leave()
 	body, rej := s.readBody(w, r)
 	if rej != nil {
-		s.reject(w, r, id, rej, nil)
+		reject(rej)
 		return
 	}
-	dedupe, verified, rej := checkNotification(k, body)
+	var op *ingestOp
+	if v3 {
+		op, rej = checkV3(k, r.Header, body, s.cfg.Now())
+	} else {
+		var dedupe string
+		var verified bool
+		dedupe, verified, rej = checkNotification(k, body)
+		op = &ingestOp{k: k, dedupe: dedupe, verified: verified, body: body}
+	}
 	if rej != nil {
-		s.reject(w, r, id, rej, nil)
+		reject(rej)
 		return
 	}
-	op := &ingestOp{k: k, dedupe: dedupe, verified: verified, body: body, at: s.cfg.Now().UnixNano(), done: make(chan ingestResult, 1)}
+	op.at, op.done = s.cfg.Now().UnixNano(), make(chan ingestResult, 1)
 	s.ingestCh <- op
 	res := <-op.done // the commit goroutine answers every op, even on failure
 	switch {
 	case errors.Is(res.err, errQueueFull):
-		s.reject(w, r, id, &rejection{reasonQueueFull, http.StatusServiceUnavailable, res.err}, nil)
+		reject(&rejection{reasonQueueFull, http.StatusServiceUnavailable, res.err})
 		return
 	case errors.Is(res.err, errUnverifiedFull):
-		s.reject(w, r, id, &rejection{reasonUnverifiedFull, http.StatusServiceUnavailable, res.err}, nil)
+		reject(&rejection{reasonUnverifiedFull, http.StatusServiceUnavailable, res.err})
 		return
 	case res.err != nil:
-		s.reject(w, r, id, &rejection{reasonStorage, http.StatusInternalServerError, res.err}, nil)
+		reject(&rejection{reasonStorage, http.StatusInternalServerError, res.err})
 		return
 	case res.dup:
-		s.log.Debug("duplicate notification", "kiosk", id)
+		s.log.Debug("duplicate notification", "kiosk", id, "v3", v3)
 	default:
-		s.log.Debug("notification stored", "kiosk", id, "seq", res.seq)
+		s.log.Debug("notification stored", "kiosk", id, "seq", res.seq, "v3", v3)
+	}
+	if v3 {
+		wxpayv3.WriteNotifyOK(w)
+		return
 	}
 	writeXML(w, http.StatusOK, wxpay.NotifyReply(true, "OK"))
 }
@@ -949,9 +1064,14 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		refuse(reasonWrongKiosk, http.StatusForbidden, fmt.Errorf("kiosk %s asked for kiosk %q", k.cfg.ID, clip(want)))
 		return
 	}
-	if v := q.Get("v"); v != "" && v != strconv.Itoa(ProtocolVersion) {
-		refuse(reasonBadRequest, http.StatusBadRequest, fmt.Errorf("protocol version %q", clip(v)))
-		return
+	version := minProtocolVersion // a kiosk stating no version is taken as the oldest
+	if v := q.Get("v"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < minProtocolVersion || n > ProtocolVersion {
+			refuse(reasonBadRequest, http.StatusBadRequest, fmt.Errorf("protocol version %q", clip(v)))
+			return
+		}
+		version = n
 	}
 	var lastSeq uint64
 	if v := q.Get("last_seq"); v != "" {
@@ -983,7 +1103,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	} else if epoch != "" && epoch != s.epoch {
 		s.log.Info("kiosk knew another relay epoch; delivering everything unacknowledged", "kiosk", k.cfg.ID, "kiosk_epoch", clip(epoch))
 	}
-	ss := newSession(s, k, conn, r.RemoteAddr)
+	ss := newSession(s, k, conn, r.RemoteAddr, version)
 	s.m.connected.Add(1)
 	s.m.connects.Add(1)
 	if old := k.attach(ss); old != nil {

@@ -305,7 +305,7 @@ func TestReconnectMidDeliveryLosesNothing(t *testing.T) {
 	failedOnce := false
 	kc := startClient(t, tr.URL, tokenK1, func(c *ClientConfig) {
 		inner := c.OnNotification
-		c.OnNotification = func(ctx context.Context, body []byte) error {
+		c.OnNotification = func(ctx context.Context, n Notification) error {
 			calls++ // OnNotification is never called concurrently
 			switch {
 			case calls == 100:
@@ -314,7 +314,7 @@ func TestReconnectMidDeliveryLosesNothing(t *testing.T) {
 				failedOnce = true
 				return errors.New("disk busy") // the kiosk could not commit: offered again
 			}
-			return inner(ctx, body)
+			return inner(ctx, n)
 		}
 	})
 	seen := make(map[string]bool)
@@ -385,7 +385,7 @@ func TestEpochChangeResetsTheKiosksPosition(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 	kc.stop()
-	c2, err := NewClient(ClientConfig{URL: tr.URL, Token: tokenK1, StatePath: state, OnNotification: func(context.Context, []byte) error { return nil }})
+	c2, err := NewClient(ClientConfig{URL: tr.URL, Token: tokenK1, StatePath: state, OnNotification: func(context.Context, Notification) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,7 +425,7 @@ func TestStuckKioskIsDisconnected(t *testing.T) {
 				// Stand in for a writer stuck on a slow kiosk: a session
 				// whose queue is full and never drains.
 				real := tr.kiosks["k1"].session()
-				stuck := newSession(tr.Server, real.k, real.conn, real.remote)
+				stuck := newSession(tr.Server, real.k, real.conn, real.remote, ProtocolVersion)
 				stuck.out <- []byte("{}")
 				tr.kiosks["k1"].attach(stuck)
 				real.close(dropReplaced)

@@ -26,6 +26,10 @@ type session struct {
 	k      *kiosk
 	conn   *websocket.Conn
 	remote string
+	// version is the protocol version spoken on this connection (the
+	// kiosk's v): below headersVersion, API v3 notifications are held back.
+	version int
+	held    bool // writer only: holding an API v3 notification back was logged
 
 	out  chan []byte   // encoded frames for the writer (callbacks)
 	wake chan struct{} // new messages committed or acks made room
@@ -55,13 +59,14 @@ type inflightMsg struct {
 }
 
 // newSession prepares a session that resumes after the kiosk's acked seq.
-func newSession(s *Server, k *kiosk, conn *websocket.Conn, remote string) *session {
+func newSession(s *Server, k *kiosk, conn *websocket.Conn, remote string, version int) *session {
 	start := k.acked.Load()
 	ss := &session{
 		srv:      s,
 		k:        k,
 		conn:     conn,
 		remote:   remote,
+		version:  version,
 		out:      make(chan []byte, s.cfg.SendQueue),
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
@@ -324,7 +329,7 @@ func (ss *session) ping() {
 func (ss *session) welcome() []byte {
 	cfg := &ss.srv.cfg
 	f := frame{
-		Type: typeWelcome, V: ProtocolVersion, Kiosk: ss.k.cfg.ID, Epoch: ss.srv.epoch,
+		Type: typeWelcome, V: ss.version, Kiosk: ss.k.cfg.ID, Epoch: ss.srv.epoch,
 		ResumeAfter: ss.sent, PingMS: cfg.PingInterval.Milliseconds(), Window: cfg.Window,
 	}
 	return f.encode()
@@ -352,7 +357,11 @@ func (ss *session) ackOverdue(now time.Duration) bool {
 
 // pump writes stored notifications after the cursor while the window has
 // room. It reads the store, so nothing committed can be missed: a wake-up
-// always follows the commit it announces.
+// always follows the commit it announces. On a connection older than
+// headersVersion it stops before the first API v3 notification: that
+// kiosk could not verify it, and acknowledging past it would lose it, so
+// it waits (with everything after it) until the kiosk reconnects with a
+// newer version.
 func (ss *session) pump() bool {
 	cfg := &ss.srv.cfg
 	for {
@@ -381,6 +390,14 @@ func (ss *session) pump() bool {
 			return true
 		}
 		for _, rec := range recs {
+			if rec.header != nil && ss.version < headersVersion {
+				if !ss.held {
+					ss.held = true
+					ss.srv.log.Warn("kiosk speaks relay protocol version 1 and cannot verify an API v3 notification; holding it (and later ones) until the kiosk is updated",
+						"kiosk", ss.k.cfg.ID, "seq", rec.seq, "version", ss.version)
+				}
+				return true
+			}
 			ss.mu.Lock()
 			if len(ss.inflight) == 0 {
 				ss.lastProgress = cfg.monotonic()
@@ -389,7 +406,7 @@ func (ss *session) pump() bool {
 			ss.lastSent = rec.seq
 			ss.mu.Unlock()
 			ss.sent = rec.seq
-			f := frame{Type: typeNotify, Seq: rec.seq, Epoch: ss.srv.epoch, At: rec.at / int64(time.Millisecond), Body: string(rec.body)}
+			f := frame{Type: typeNotify, Seq: rec.seq, Epoch: ss.srv.epoch, At: rec.at / int64(time.Millisecond), Body: string(rec.body), Headers: rec.header}
 			if !ss.write(f.encode()) {
 				return false
 			}

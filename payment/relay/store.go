@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -22,7 +23,7 @@ const DBFile = "relay.db"
 // ten thousand kiosks cost no pages until they have traffic:
 //
 //	meta/epoch               random id of this store, fixed at creation
-//	queue/<id>\x00<seq>      stored message: received-at (8 bytes, Unix ns) + body
+//	queue/<id>\x00<seq>      stored message (see encodeValue)
 //	seen/<id>\x00<dedupe>    received-at (8 bytes), for duplicate detection
 //	ack/<id>                 last acknowledged seq
 //	seq/<id>                 last assigned seq
@@ -62,9 +63,61 @@ type store struct {
 
 // record is one stored message.
 type record struct {
-	seq  uint64
-	at   int64 // Unix nanoseconds when the relay stored it
-	body []byte
+	seq    uint64
+	at     int64 // Unix nanoseconds when the relay stored it
+	body   []byte
+	header map[string]string // API v3 signature headers; nil for API v2
+}
+
+// hasHeader marks, in the top bit of a stored value's received-at field,
+// the layout with headers. Received-at is a positive Unix time in
+// nanoseconds, so values written before headers existed never have it.
+const hasHeader = uint64(1) << 63
+
+// encodeValue renders a queue value. Without headers it is the original
+// layout, received-at (8 bytes, big-endian Unix ns) + body, which every
+// relay version reads. With headers the received-at field has its top bit
+// (hasHeader) set and is followed by the headers' length (uvarint), the
+// headers as a JSON object, then the body.
+func encodeValue(at int64, header map[string]string, body []byte) ([]byte, error) {
+	if len(header) == 0 {
+		val := make([]byte, 8+len(body))
+		binary.BigEndian.PutUint64(val, uint64(at))
+		copy(val[8:], body)
+		return val, nil
+	}
+	if at < 0 {
+		return nil, fmt.Errorf("received-at %d before 1970", at)
+	}
+	hj, err := json.Marshal(header)
+	if err != nil {
+		return nil, fmt.Errorf("encode headers: %w", err)
+	}
+	val := binary.BigEndian.AppendUint64(make([]byte, 0, 8+binary.MaxVarintLen64+len(hj)+len(body)), uint64(at)|hasHeader)
+	val = binary.AppendUvarint(val, uint64(len(hj)))
+	val = append(val, hj...)
+	return append(val, body...), nil
+}
+
+// decodeValue parses a queue value of either layout (encodeValue), copying
+// the body out of v.
+func decodeValue(v []byte) (at int64, header map[string]string, body []byte, err error) {
+	if len(v) < 8 {
+		return 0, nil, nil, errors.New("value shorter than 8 bytes")
+	}
+	raw := binary.BigEndian.Uint64(v[:8])
+	if raw&hasHeader == 0 {
+		return int64(raw), nil, bytes.Clone(v[8:]), nil
+	}
+	rest := v[8:]
+	n, k := binary.Uvarint(rest)
+	if k <= 0 || n > uint64(len(rest)-k) {
+		return 0, nil, nil, errors.New("bad header length")
+	}
+	if err := json.Unmarshal(rest[k:k+int(n)], &header); err != nil {
+		return 0, nil, nil, fmt.Errorf("decode headers: %w", err)
+	}
+	return int64(raw &^ hasHeader), header, bytes.Clone(rest[k+int(n):]), nil
 }
 
 // kioskState is what the store knows of a kiosk at startup.
@@ -147,7 +200,7 @@ func (st *store) commit(gc *groupCommit) error {
 		}
 		for i, m := range gc.msgs {
 			queued := m.queued + added[m.kiosk] - gc.deleted[m.kiosk]
-			seq, dup, err := ingest(tx, m.kiosk, m.dedupe, m.body, m.at, queued, m.limit)
+			seq, dup, err := ingest(tx, m, queued)
 			if err != nil && !errors.Is(err, errQueueFull) && !errors.Is(err, errUnverifiedFull) {
 				return fmt.Errorf("store for kiosk %s: %w", m.kiosk, err)
 			}
@@ -235,14 +288,14 @@ func (st *store) readAfter(id string, after uint64, max int) ([]record, error) {
 	err := st.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketQueue).Cursor()
 		for k, v := c.Seek(queueKey(id, after+1)); k != nil && bytes.HasPrefix(k, p) && len(out) < max; k, v = c.Next() {
-			if len(k) != len(p)+8 || len(v) < 8 {
-				return fmt.Errorf("corrupt queue entry %x", k)
+			if len(k) != len(p)+8 {
+				return fmt.Errorf("corrupt queue key %x", k)
 			}
-			out = append(out, record{
-				seq:  binary.BigEndian.Uint64(k[len(p):]),
-				at:   int64(binary.BigEndian.Uint64(v[:8])),
-				body: bytes.Clone(v[8:]),
-			})
+			at, header, body, err := decodeValue(v)
+			if err != nil {
+				return fmt.Errorf("corrupt queue entry %x: %w", k, err)
+			}
+			out = append(out, record{seq: binary.BigEndian.Uint64(k[len(p):]), at: at, body: body, header: header})
 		}
 		return nil
 	})
@@ -252,32 +305,42 @@ func (st *store) readAfter(id string, after uint64, max int) ([]record, error) {
 	return out, nil
 }
 
-// ingest runs inside the commit transaction: it stores body for the kiosk
-// unless dedupe was seen before. queued is the kiosk's queue length
-// including earlier messages of this transaction; at lim.max or beyond the
-// message is refused with lim.err (a duplicate is still recognised).
-func ingest(tx *bolt.Tx, id, dedupe string, body []byte, at int64, queued int64, lim queueLimit) (seq uint64, dup bool, err error) {
+// ingest runs inside the commit transaction: it stores m for its kiosk
+// unless one of its dedupe keys was seen before. queued is the kiosk's
+// queue length including earlier messages of this transaction; at
+// m.limit.max or beyond the message is refused with m.limit.err (a
+// duplicate is still recognised).
+func ingest(tx *bolt.Tx, m pendingMsg, queued int64) (seq uint64, dup bool, err error) {
+	id := m.kiosk
 	seen := tx.Bucket(bucketSeen)
-	seenKey := append(prefix(id), dedupe...)
-	if seen.Get(seenKey) != nil {
-		return 0, true, nil
+	keys := make([][]byte, 0, 1+len(m.alsoDedupe))
+	for _, d := range append([]string{m.dedupe}, m.alsoDedupe...) {
+		key := append(prefix(id), d...)
+		if seen.Get(key) != nil {
+			return 0, true, nil
+		}
+		keys = append(keys, key)
 	}
-	if queued >= lim.max {
-		return 0, false, lim.err
+	if queued >= m.limit.max {
+		return 0, false, m.limit.err
+	}
+	val, err := encodeValue(m.at, m.header, m.body)
+	if err != nil {
+		return 0, false, err
 	}
 	seqs := tx.Bucket(bucketSeq)
 	seq = getSeq(seqs, []byte(id)) + 1
 	if err := putSeq(seqs, []byte(id), seq); err != nil {
 		return 0, false, err
 	}
-	val := make([]byte, 8+len(body))
-	binary.BigEndian.PutUint64(val, uint64(at))
-	copy(val[8:], body)
 	if err := tx.Bucket(bucketQueue).Put(queueKey(id, seq), val); err != nil {
 		return 0, false, err
 	}
-	if err := seen.Put(seenKey, val[:8]); err != nil {
-		return 0, false, err
+	seenAt := binary.BigEndian.AppendUint64(nil, uint64(m.at))
+	for _, key := range keys {
+		if err := seen.Put(key, seenAt); err != nil {
+			return 0, false, err
+		}
 	}
 	return seq, false, nil
 }
