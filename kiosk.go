@@ -21,8 +21,6 @@ import (
 	"saoma/app"
 	"saoma/app/demo"
 	"saoma/payment/relay"
-	"saoma/payment/wechat"
-	"saoma/payment/wxpay"
 	"saoma/printer"
 	"saoma/speaker"
 	"saoma/store"
@@ -253,7 +251,7 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 		Reports:       k.store,
 		Printer:       k.printer,
 		Payments:      pay,
-		ShelfQR:       pay,
+		ShelfQR:       shelf,
 		NotifyURL:     notifyURL,
 		QRLifetime:    cfg.QRLifetime.Duration,
 		Logger:        logger.With("component", "engine"),
@@ -276,10 +274,12 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 
 	if cfg.Relay.URL != "" {
 		rc, err := relay.NewClient(relay.ClientConfig{
-			URL:              cfg.Relay.URL,
-			Token:            cfg.Relay.Token,
-			KioskID:          cfg.KioskID,
-			OnNotification:   func(ctx context.Context, body []byte) error { return k.engine.HandleNotification(ctx, nil, body) },
+			URL:     cfg.Relay.URL,
+			Token:   cfg.Relay.Token,
+			KioskID: cfg.KioskID,
+			OnNotification: func(ctx context.Context, n relay.Notification) error {
+				return k.engine.HandleNotification(ctx, n.Header, n.Body)
+			},
 			OnNativeCallback: k.engine.HandleNativeCallback,
 			OnLink:           k.engine.SetLink,
 			Logger:           logger.With("component", "relay"),

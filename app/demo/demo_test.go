@@ -55,7 +55,9 @@ func TestDemoSaleFromChargeToPaid(t *testing.T) {
 	links := make(chan bool, 8)
 	rc, err := relay.NewClient(relay.ClientConfig{
 		URL: w.RelayURL, Token: w.RelayToken, KioskID: w.KioskID,
-		OnNotification: func(ctx context.Context, body []byte) error { return eng.HandleNotification(ctx, nil, body) }, OnNativeCallback: eng.HandleNativeCallback,
+		OnNotification: func(ctx context.Context, n relay.Notification) error {
+			return eng.HandleNotification(ctx, n.Header, n.Body)
+		}, OnNativeCallback: eng.HandleNativeCallback,
 		OnLink:     func(up bool) { eng.SetLink(up); links <- up },
 		MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond,
 	})
