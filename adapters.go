@@ -27,6 +27,9 @@ func demoConfig(w *demo.World, base app.Config) app.Config {
 	}
 	c.KioskID = w.KioskID
 	c.WxPay = app.WxPayConfig{AppID: w.WxPay.AppID, MchID: w.WxPay.MchID, Key: w.Key}
+	if w.API == "v3" {
+		c.WxPay.API = "v3" // shown in Settings; the demo world holds the keys
+	}
 	c.Relay = app.RelayConfig{URL: w.RelayURL, Token: w.RelayToken}
 	if c.Printer.Kind == "" {
 		c.Printer.Kind = "png"
@@ -134,6 +137,22 @@ func speakerOptions(c app.Config, logger *slog.Logger) speaker.Options {
 // payments builds the payment adapters the config asks for: WeChat Pay v2,
 // or v3 (with v2's shelf QR labels too when the v2 key is also set).
 func payments(c app.Config, w *demo.World) (app.Payments, app.ShelfQR, error) {
+	if w != nil && w.API == "v3" {
+		wx, err := wxpayConfig(c, w)
+		if err != nil {
+			return nil, nil, err
+		}
+		shelf, err := newV2(wx, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		client, err := wxpayv3.NewClient(w.WxPayV3)
+		if err != nil {
+			return nil, nil, fmt.Errorf("wxpay v3: %w", err)
+		}
+		v3, err := wechat.NewV3(client)
+		return v3, shelf, err
+	}
 	if w != nil || !c.WxPay.V3() {
 		wx, err := wxpayConfig(c, w)
 		if err != nil {

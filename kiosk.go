@@ -38,6 +38,7 @@ type kioskFlags struct {
 	customerDisplay bool
 	locale          string
 	demo            bool
+	api             string // demo mode's WeChat Pay API: v2 or v3
 	verbose         bool
 }
 
@@ -51,6 +52,7 @@ func parseKioskFlags(args []string, stderr io.Writer) (kioskFlags, error) {
 	fs.BoolVar(&f.customerDisplay, "customer-display", false, "show the Pay screen in a second window for a customer-facing monitor")
 	fs.StringVar(&f.locale, "locale", "", "zh or en (default: the config's, else zh)")
 	fs.BoolVar(&f.demo, "demo", false, "demo mode even when a config file exists")
+	fs.StringVar(&f.api, "api", "v2", "demo mode: the WeChat Pay API the kiosk speaks to the simulator, v2 or v3")
 	fs.BoolVar(&f.verbose, "v", false, "verbose logs")
 	if err := fs.Parse(args); err != nil {
 		return f, fmt.Errorf("%w: %v", errUsage, err)
@@ -60,6 +62,9 @@ func parseKioskFlags(args []string, stderr io.Writer) (kioskFlags, error) {
 	}
 	if f.locale != "" && f.locale != "zh" && f.locale != "en" {
 		return f, fmt.Errorf("%w: -locale must be zh or en", errUsage)
+	}
+	if f.api != "v2" && f.api != "v3" {
+		return f, fmt.Errorf("%w: -api must be v2 or v3", errUsage)
 	}
 	return f, nil
 }
@@ -206,7 +211,7 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 		logger.Info("ledger backed up", "path", path)
 	})
 	if demoMode {
-		k.world, err = demo.Start(ctx, k.dataDir, demo.Options{Logger: logger})
+		k.world, err = demo.Start(ctx, k.dataDir, demo.Options{Logger: logger, API: f.api})
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,7 @@ import (
 
 	"saoma/payment/relay"
 	"saoma/payment/wxpay"
+	"saoma/payment/wxpayv3"
 	"saoma/payment/wxsim"
 )
 
@@ -37,6 +38,10 @@ type World struct {
 	// WxPay is the client configuration that reaches the simulator for
 	// every API, refunds included.
 	WxPay wxpay.Config
+	// API is "v2" or "v3": which API the demo kiosk pays with.
+	API string
+	// WxPayV3 is the v3 client configuration (used when API is "v3").
+	WxPayV3 wxpayv3.Config
 	// Key is the demo merchant's API key.
 	Key string
 	// RelayURL and RelayToken are what a kiosk config's [relay] would
@@ -65,6 +70,9 @@ type Options struct {
 	TimeScale float64
 	// Logger receives the simulator's and relay's logs; discarded if nil.
 	Logger *slog.Logger
+	// API is the WeChat Pay API the demo kiosk speaks: "v2" (default) or
+	// "v3". Either way the simulator speaks both, and shelf labels use v2.
+	API string
 }
 
 // Start runs the demo world with its state under dataDir (created if
@@ -109,6 +117,12 @@ func Start(ctx context.Context, dataDir string, opt Options) (*World, error) {
 	}
 	wx := sim.ClientConfig()
 	kiosk := relay.Kiosk{ID: KioskID, TokenHash: relay.HashToken(token), AppID: wx.AppID, MchID: wx.MchID, Key: wx.APIKey}
+	api := "v2"
+	var wx3 wxpayv3.Config
+	if opt.API == "v3" {
+		api, wx3 = "v3", sim.ClientConfigV3()
+		kiosk.WechatPayPublicKey, kiosk.WechatPayPublicKeyID = sim.WechatPayPublicKey(), sim.WechatPayPublicKeyID()
+	}
 	rs, err := relay.NewServer(relay.ServerConfig{
 		DataDir: relayDir,
 		Kiosks:  []relay.Kiosk{kiosk},
@@ -121,6 +135,8 @@ func Start(ctx context.Context, dataDir string, opt Options) (*World, error) {
 	}
 	w := &World{
 		WxPay:      wx,
+		API:        api,
+		WxPayV3:    wx3,
 		Key:        wx.APIKey,
 		RelayURL:   relayURL,
 		RelayToken: token,
