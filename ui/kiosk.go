@@ -111,6 +111,7 @@ type Kiosk struct {
 	sales    *salesScreen    // the open Sales screen
 	settings *settingsScreen // the open Settings screen
 	alerted  map[string]bool // orders the cashier was told about
+	dialogs  []dialog.Dialog // open dialogs, newest last: Esc closes the newest
 
 	stopUpdates func()
 	done        chan struct{}
@@ -157,7 +158,7 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 		// A kiosk is not left by Alt+F4: closing asks the owner's PIN.
 		k.win.SetCloseIntercept(func() { k.askPIN(pinOwner, k.win.Close) })
 	}
-	k.win.Canvas().SetOnTypedKey(k.typedKey)
+	k.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { k.typedKey(ev) })
 	k.win.Canvas().SetOnTypedRune(k.typedRune)
 	k.win.SetOnClosed(k.close)
 
@@ -340,52 +341,6 @@ func (k *Kiosk) setLocale(loc string) {
 	k.rebuild()
 }
 
-// typedKey is the cashier's keyboard: F12 charges, Esc clears the cart or
-// asks to cancel, Enter after payment starts the next sale, F2 opens Sales
-// and F3 Settings (both ask the owner's PIN). Digits go to the product-code
-// entry, so a barcode scanner works without touching the screen.
-func (k *Kiosk) typedKey(ev *fyne.KeyEvent) {
-	switch ev.Name {
-	case fyne.KeyF2:
-		k.openSales()
-		return
-	case fyne.KeyF3:
-		k.openSettings()
-		return
-	}
-	switch k.screen {
-	case "sell":
-		switch ev.Name {
-		case fyne.KeyF12:
-			k.sell.charge()
-		case fyne.KeyEscape:
-			k.sell.clear()
-		}
-	case "pay":
-		switch {
-		case ev.Name == fyne.KeyEscape && k.pay.order.State.Open():
-			k.pay.askCancel()
-		case (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && !k.pay.order.State.Open():
-			k.pay.next()
-		}
-	case "sales", "settings":
-		if ev.Name == fyne.KeyEscape {
-			k.back()
-		}
-	case "locked":
-		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
-			k.askUnlock()
-		}
-	}
-}
-
-func (k *Kiosk) typedRune(r rune) {
-	if k.screen == "sell" && r >= '0' && r <= '9' {
-		k.win.Canvas().Focus(k.sell.code)
-		k.sell.code.TypedRune(r)
-	}
-}
-
 func (k *Kiosk) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 30*time.Second)
 }
@@ -488,7 +443,7 @@ func (k *Kiosk) background(o app.Order, whileAway bool) {
 		msg.Wrapping = fyne.TextWrapWord
 		d := dialog.NewCustom(l.T("alert.away"), l.T("ok"), msg, k.win)
 		d.Resize(fyne.NewSize(560*k.theme.scale, 240*k.theme.scale))
-		d.Show()
+		k.showDialog(d)
 	case o.State == app.StatePaidAfterCancel:
 		k.alerted[o.OutTradeNo] = true
 		msg := widget.NewLabel(l.T("alert.after.body", o.OutTradeNo, money(o.Total)))
@@ -498,7 +453,7 @@ func (k *Kiosk) background(o app.Order, whileAway bool) {
 		title.TextStyle = fyne.TextStyle{Bold: true}
 		d := dialog.NewCustom(l.T("alert.after"), l.T("ok"), container.NewVBox(title, msg), k.win)
 		d.Resize(fyne.NewSize(560*k.theme.scale, 260*k.theme.scale))
-		d.Show()
+		k.showDialog(d)
 	case o.State == app.StatePaid && o.Mode == 1:
 		k.alerted[o.OutTradeNo] = true
 		if k.screen == "sell" {

@@ -43,13 +43,13 @@ func (k *Kiosk) checkPIN(role pinRole, pin string) bool {
 // pinPad is a touch keypad dialog; ok runs only after a correct PIN.
 type pinPad struct {
 	dlg   dialog.Dialog
-	entry *widget.Entry
+	entry *keyEntry
 	msg   *widget.Label
 }
 
 func (k *Kiosk) askPIN(role pinRole, ok func()) {
 	l := k.lang
-	p := &pinPad{entry: widget.NewPasswordEntry(), msg: widget.NewLabel("")}
+	p := &pinPad{entry: newEntry(k, true), msg: widget.NewLabel("")}
 	if k.cfg.OwnerPIN == "" && (role == pinOwner || k.cfg.CashierPIN == "") {
 		p.msg.SetText(l.T("pin.demo"))
 	}
@@ -96,6 +96,6 @@ func (k *Kiosk) askPIN(role pinRole, ok func()) {
 	body := container.NewVBox(p.entry, p.msg, keys)
 	p.dlg = dialog.NewCustom(title, l.T("cancel"), container.NewGridWrap(fyne.NewSize(320*k.theme.scale, 380*k.theme.scale), body), k.win)
 	k.pin = p
-	p.dlg.Show()
+	k.showDialog(p.dlg)
 	k.win.Canvas().Focus(p.entry)
 }

@@ -30,17 +30,17 @@ type sellScreen struct {
 
 	tabs      *fyne.Container
 	grid      *fyne.Container
-	tiles     map[string]*widget.Button
+	tiles     map[string]*keyButton
 	lines     *fyne.Container
 	total     *canvas.Text
-	chargeBtn *widget.Button
-	clearBtn  *widget.Button
+	chargeBtn *keyButton
+	clearBtn  *keyButton
 	code      *codeEntry
 	message   *widget.Label
 }
 
 func newSellScreen(k *Kiosk) *sellScreen {
-	s := &sellScreen{k: k, tiles: map[string]*widget.Button{}}
+	s := &sellScreen{k: k, tiles: map[string]*keyButton{}}
 	ps, err := k.eng.Products()
 	s.products = ps
 	s.tabs = container.NewHBox()
@@ -50,9 +50,9 @@ func newSellScreen(k *Kiosk) *sellScreen {
 	s.total.TextSize = 36 * k.theme.scale
 	s.total.TextStyle = fyne.TextStyle{Bold: true}
 	s.total.Alignment = fyne.TextAlignTrailing
-	s.chargeBtn = widget.NewButton("", s.charge)
+	s.chargeBtn = newButton(k, "", s.charge)
 	s.chargeBtn.Importance = widget.HighImportance
-	s.clearBtn = widget.NewButton(k.lang.T("clear"), s.clear)
+	s.clearBtn = newButton(k, k.lang.T("clear"), s.clear)
 	s.code = newCodeEntry(k)
 	s.code.SetPlaceHolder(k.lang.T("code.placeholder"))
 	s.code.OnSubmitted = s.submitCode
@@ -110,7 +110,7 @@ func (s *sellScreen) buildTabs() {
 		if c == "" {
 			label = s.k.lang.T("all")
 		}
-		b := widget.NewButton(label, func() { s.category = name; s.buildTabs(); s.buildGrid() })
+		b := newButton(s.k, label, func() { s.category = name; s.buildTabs(); s.buildGrid() })
 		if name == s.category {
 			b.Importance = widget.HighImportance
 		}
@@ -122,13 +122,13 @@ func (s *sellScreen) buildTabs() {
 
 func (s *sellScreen) buildGrid() {
 	s.grid.Objects = nil
-	s.tiles = map[string]*widget.Button{}
+	s.tiles = map[string]*keyButton{}
 	for _, p := range s.products {
 		if s.category != "" && p.Category != s.category {
 			continue
 		}
 		p := p
-		btn := widget.NewButton("", func() { s.add(p) })
+		btn := newButton(s.k, "", func() { s.add(p) })
 		s.tiles[p.ID] = btn
 		name := widget.NewLabelWithStyle(p.Name, fyne.TextAlignCenter, fyne.TextStyle{})
 		name.Wrapping = fyne.TextWrapWord
@@ -188,14 +188,14 @@ func (s *sellScreen) refresh() {
 		name := widget.NewLabel(fmt.Sprintf("%s ×%d", ln.Name, ln.Qty))
 		name.Wrapping = fyne.TextWrapWord
 		amount := widget.NewLabelWithStyle(money(ln.Amount()), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-		minus := widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() { s.cart.SetQty(ln.ProductID, ln.Qty-1); s.refresh() })
-		plus := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { s.cart.SetQty(ln.ProductID, ln.Qty+1); s.refresh() })
-		rm := widget.NewButton(l.T("remove"), func() { s.cart.Remove(ln.ProductID); s.refresh() })
+		minus := newIconButton(s.k, "", theme.ContentRemoveIcon(), func() { s.cart.SetQty(ln.ProductID, ln.Qty-1); s.refresh() })
+		plus := newIconButton(s.k, "", theme.ContentAddIcon(), func() { s.cart.SetQty(ln.ProductID, ln.Qty+1); s.refresh() })
+		rm := newButton(s.k, l.T("remove"), func() { s.cart.Remove(ln.ProductID); s.refresh() })
 		rm.Importance = widget.DangerImportance
 		s.lines.Add(container.NewBorder(nil, nil, nil, amount, name))
 		// Quantity buttons are touch targets: 56×48 at least.
 		sc := s.k.theme.scale
-		touch := func(b *widget.Button) fyne.CanvasObject {
+		touch := func(b *keyButton) fyne.CanvasObject {
 			return container.NewStack(minSize(56*sc, 48*sc), b)
 		}
 		s.lines.Add(container.NewHBox(touch(minus), touch(plus), layout.NewSpacer(), touch(rm)))
@@ -271,8 +271,9 @@ func newCodeEntry(k *Kiosk) *codeEntry {
 func (e *codeEntry) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyF2, fyne.KeyF3, fyne.KeyF12, fyne.KeyEscape:
-		e.k.typedKey(ev)
-		return
+		if e.k.typedKey(ev) {
+			return
+		}
 	}
 	e.Entry.TypedKey(ev)
 }
