@@ -113,6 +113,11 @@ type Kiosk struct {
 	alerted  map[string]bool // orders the cashier was told about
 	dialogs  []dialog.Dialog // open dialogs, newest last: Esc closes the newest
 
+	// cancelling holds orders the cashier cancelled that WeChat has not
+	// closed yet: the ledger's day list leaves them out until it does, so
+	// Sales adds them.
+	cancelling map[string]bool
+
 	stopUpdates func()
 	done        chan struct{}
 }
@@ -128,6 +133,7 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 	}
 	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), done: make(chan struct{}), loc: beijing()}
 	k.alerted = map[string]bool{}
+	k.cancelling = map[string]bool{}
 	k.do = fyne.Do
 	if opts.dispatch != nil {
 		k.do = opts.dispatch
@@ -231,6 +237,9 @@ func (k *Kiosk) ticker() {
 
 func (k *Kiosk) tick() {
 	k.pay.tick()
+	if k.screen == "pay" && k.pay.cancelledFor(k.now()) && !k.dialogOpen() {
+		k.pay.next() // a cancelled sale is no place to stay
+	}
 	if k.custPay != nil {
 		k.custPay.tick()
 	}

@@ -25,6 +25,8 @@ type payScreen struct {
 
 	order    app.Order
 	deadline time.Time
+	endedAt  time.Time // when the screen first showed endedNo cancelled
+	endedNo  string
 
 	amount    *canvas.Text
 	qr        *qrView
@@ -223,6 +225,12 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 		p.cancelBtn.Show()
 		p.billBtn.Show()
 	case app.StateCancelPending, app.StateClosed:
+		if p.endedAt.IsZero() || p.endedNo != o.OutTradeNo {
+			p.endedAt, p.endedNo = p.k.now(), o.OutTradeNo
+		}
+		if o.State == app.StateCancelPending && !p.customer {
+			p.k.cancelling[o.OutTradeNo] = true // for Sales until WeChat closes it
+		}
 		p.qrBox.Hide()
 		p.big.Text, p.big.Color = l.T("cancelled"), colorGrey
 		p.setState(l.T("cancelled"), colorGrey)
@@ -238,6 +246,8 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 		p.showPaid(o)
 	}
 	p.big.Refresh()
+	// The demo's "press Pay" only while there is something to pay.
+	showIf(p.demoHint, p.k.opts.Demo && p.k.opts.SimURL != "" && !p.customer && p.cancellable())
 	if p.customer {
 		for _, b := range []*keyButton{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
 			b.Hide()
@@ -422,6 +432,18 @@ func (p *payScreen) reprint() {
 			}
 		})
 	}()
+}
+
+// cancelReturn is how long the cancelled screen stays before the next sale
+// starts by itself.
+const cancelReturn = 5 * time.Second
+
+// cancelledFor reports whether the cashier's screen has shown a cancelled
+// order for at least cancelReturn on the kiosk's clock.
+func (p *payScreen) cancelledFor(now time.Time) bool {
+	s := p.order.State
+	return (s == app.StateCancelPending || s == app.StateClosed) && p.endedNo == p.order.OutTradeNo &&
+		now.Sub(p.endedAt) >= cancelReturn
 }
 
 // next ends the order's screen and goes back to selling.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -116,6 +117,7 @@ func (s *salesScreen) load(d app.Day) {
 	if err != nil {
 		s.msg.SetText(s.k.errText(err))
 	}
+	s.orders = append(s.stillCancelling(d, s.orders), s.orders...)
 	flagged, _ := s.k.eng.Flagged()
 	s.flagBtn.SetText(s.k.lang.T("show.flagged", len(flagged)))
 	s.flagBtn.Importance = widget.MediumImportance
@@ -144,6 +146,30 @@ func (s *salesScreen) load(d app.Day) {
 		s.days.Refresh()
 	}
 	s.list.Refresh()
+}
+
+// stillCancelling is the orders of day d the cashier cancelled that WeChat
+// has not closed yet and listed does not hold (the ledger lists an order
+// once its outcome is known), newest first.
+func (s *salesScreen) stillCancelling(d app.Day, listed []app.Order) []app.Order {
+	have := map[string]bool{}
+	for _, o := range listed {
+		have[o.OutTradeNo] = true
+	}
+	var out []app.Order
+	for no := range s.k.cancelling {
+		o, err := s.k.eng.Order(no)
+		if err != nil || o.State != app.StateCancelPending {
+			delete(s.k.cancelling, no) // closed (or paid after all): the ledger has it
+			continue
+		}
+		if have[no] || app.BusinessDay(o.CreatedAt, s.k.cfg.DayBoundaryDuration(), s.k.loc) != d {
+			continue
+		}
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out
 }
 
 func (s *salesScreen) fillCards() {
