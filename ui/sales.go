@@ -265,8 +265,9 @@ func (s *salesScreen) showDetail(o app.Order) {
 		fmt.Fprintf(&b, "%s %s %s · %s\n", l.T("refund"), r.OutRefundNo, money(r.Amount), l.T("refund.state."+string(r.State)))
 	}
 	b.WriteString("\n" + l.T("events") + ":\n")
+	rules := noteRules()
 	for _, e := range o.Events {
-		fmt.Fprintf(&b, "%s  %s  %s > %s  %s\n", e.At.In(s.k.loc).Format("01-02 15:04:05"), e.Source, e.From, e.To, e.Note)
+		fmt.Fprintf(&b, "%s  %s\n", e.At.In(s.k.loc).Format("01-02 15:04:05"), s.k.eventText(e, rules))
 	}
 	text := widget.NewLabel(b.String())
 	text.Wrapping = fyne.TextWrapWord

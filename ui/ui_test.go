@@ -314,7 +314,7 @@ func TestSalesScreenTotals(t *testing.T) {
 	}
 	// A sale's detail, with its history.
 	s.showDetail(s.orders[0])
-	if !containsText(labelsIn(k.win.Canvas().Overlays().Top()), "notification") {
+	if !containsText(labelsIn(k.win.Canvas().Overlays().Top()), k.lang.T("source.notification")) {
 		t.Error("detail lacks the order's history")
 	}
 }
