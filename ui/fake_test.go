@@ -28,6 +28,9 @@ type fakeEngine struct {
 	seq      int
 	now      func() time.Time
 
+	// cancelState, when set, is the state Cancel leaves an order in
+	// (closed otherwise).
+	cancelState app.State
 	// chargeErr, when set, is what Charge returns.
 	chargeErr error
 	// calls records the methods the screens called, in order.
@@ -114,6 +117,9 @@ func (f *fakeEngine) Cancel(_ context.Context, no string) (app.Order, error) {
 		return o, err
 	}
 	o.State = app.StateClosed
+	if f.cancelState != "" {
+		o.State = f.cancelState
+	}
 	return f.set(o), nil
 }
 

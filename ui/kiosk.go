@@ -111,6 +111,12 @@ type Kiosk struct {
 	sales    *salesScreen    // the open Sales screen
 	settings *settingsScreen // the open Settings screen
 	alerted  map[string]bool // orders the cashier was told about
+	dialogs  []dialog.Dialog // open dialogs, newest last: Esc closes the newest
+
+	// cancelling holds orders the cashier cancelled that WeChat has not
+	// closed yet: the ledger's day list leaves them out until it does, so
+	// Sales adds them.
+	cancelling map[string]bool
 
 	stopUpdates func()
 	done        chan struct{}
@@ -127,6 +133,7 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 	}
 	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), done: make(chan struct{}), loc: beijing()}
 	k.alerted = map[string]bool{}
+	k.cancelling = map[string]bool{}
 	k.do = fyne.Do
 	if opts.dispatch != nil {
 		k.do = opts.dispatch
@@ -157,7 +164,7 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 		// A kiosk is not left by Alt+F4: closing asks the owner's PIN.
 		k.win.SetCloseIntercept(func() { k.askPIN(pinOwner, k.win.Close) })
 	}
-	k.win.Canvas().SetOnTypedKey(k.typedKey)
+	k.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { k.typedKey(ev) })
 	k.win.Canvas().SetOnTypedRune(k.typedRune)
 	k.win.SetOnClosed(k.close)
 
@@ -230,6 +237,9 @@ func (k *Kiosk) ticker() {
 
 func (k *Kiosk) tick() {
 	k.pay.tick()
+	if k.screen == "pay" && k.pay.cancelledFor(k.now()) && !k.dialogOpen() {
+		k.pay.next() // a cancelled sale is no place to stay
+	}
 	if k.custPay != nil {
 		k.custPay.tick()
 	}
@@ -340,52 +350,6 @@ func (k *Kiosk) setLocale(loc string) {
 	k.rebuild()
 }
 
-// typedKey is the cashier's keyboard: F12 charges, Esc clears the cart or
-// asks to cancel, Enter after payment starts the next sale, F2 opens Sales
-// and F3 Settings (both ask the owner's PIN). Digits go to the product-code
-// entry, so a barcode scanner works without touching the screen.
-func (k *Kiosk) typedKey(ev *fyne.KeyEvent) {
-	switch ev.Name {
-	case fyne.KeyF2:
-		k.openSales()
-		return
-	case fyne.KeyF3:
-		k.openSettings()
-		return
-	}
-	switch k.screen {
-	case "sell":
-		switch ev.Name {
-		case fyne.KeyF12:
-			k.sell.charge()
-		case fyne.KeyEscape:
-			k.sell.clear()
-		}
-	case "pay":
-		switch {
-		case ev.Name == fyne.KeyEscape && k.pay.order.State.Open():
-			k.pay.askCancel()
-		case (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && !k.pay.order.State.Open():
-			k.pay.next()
-		}
-	case "sales", "settings":
-		if ev.Name == fyne.KeyEscape {
-			k.back()
-		}
-	case "locked":
-		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
-			k.askUnlock()
-		}
-	}
-}
-
-func (k *Kiosk) typedRune(r rune) {
-	if k.screen == "sell" && r >= '0' && r <= '9' {
-		k.win.Canvas().Focus(k.sell.code)
-		k.sell.code.TypedRune(r)
-	}
-}
-
 func (k *Kiosk) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 30*time.Second)
 }
@@ -488,7 +452,7 @@ func (k *Kiosk) background(o app.Order, whileAway bool) {
 		msg.Wrapping = fyne.TextWrapWord
 		d := dialog.NewCustom(l.T("alert.away"), l.T("ok"), msg, k.win)
 		d.Resize(fyne.NewSize(560*k.theme.scale, 240*k.theme.scale))
-		d.Show()
+		k.showDialog(d)
 	case o.State == app.StatePaidAfterCancel:
 		k.alerted[o.OutTradeNo] = true
 		msg := widget.NewLabel(l.T("alert.after.body", o.OutTradeNo, money(o.Total)))
@@ -498,7 +462,7 @@ func (k *Kiosk) background(o app.Order, whileAway bool) {
 		title.TextStyle = fyne.TextStyle{Bold: true}
 		d := dialog.NewCustom(l.T("alert.after"), l.T("ok"), container.NewVBox(title, msg), k.win)
 		d.Resize(fyne.NewSize(560*k.theme.scale, 260*k.theme.scale))
-		d.Show()
+		k.showDialog(d)
 	case o.State == app.StatePaid && o.Mode == 1:
 		k.alerted[o.OutTradeNo] = true
 		if k.screen == "sell" {

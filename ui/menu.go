@@ -35,7 +35,7 @@ func (k *Kiosk) openMenu() {
 		items.Add(item(l.T("lock"), k.lock))
 	}
 	d = dialog.NewCustom(l.T("menu"), l.T("back"), container.NewGridWrap(fyne.NewSize(320*k.theme.scale, 384*k.theme.scale), items), k.win)
-	d.Show()
+	k.showDialog(d)
 }
 
 func (k *Kiosk) reprintLast() {
@@ -106,7 +106,7 @@ func (k *Kiosk) lock() {
 	title.TextSize = 40 * k.theme.scale
 	title.TextStyle = fyne.TextStyle{Bold: true}
 	title.Alignment = fyne.TextAlignCenter
-	unlock := widget.NewButton(l.T("unlock"), k.askUnlock)
+	unlock := newButton(k, l.T("unlock"), k.askUnlock)
 	unlock.Importance = widget.HighImportance
 	body := container.NewCenter(container.NewVBox(title, container.NewStack(minSize(240*k.theme.scale, 64*k.theme.scale), unlock)))
 	k.setBody("locked", body)

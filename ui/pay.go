@@ -25,6 +25,8 @@ type payScreen struct {
 
 	order    app.Order
 	deadline time.Time
+	endedAt  time.Time // when the screen first showed endedNo cancelled
+	endedNo  string
 
 	amount    *canvas.Text
 	qr        *qrView
@@ -39,7 +41,7 @@ type payScreen struct {
 	demoHint  *widget.Label // demo mode: where the simulated phone pays
 	banner    *fyne.Container
 
-	cancelBtn, billBtn, refreshBtn, retryBtn, backBtn *widget.Button
+	cancelBtn, billBtn, refreshBtn, retryBtn, backBtn *keyButton
 
 	waitView *fyne.Container
 	paidView *fyne.Container
@@ -89,13 +91,13 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	p.banner = container.NewStack(canvas.NewRectangle(colorDanger), container.NewPadded(bannerText))
 	p.banner.Hide()
 
-	p.cancelBtn = widget.NewButton(l.T("cancel"), p.askCancel)
-	p.billBtn = widget.NewButton(l.T("print.bill"), p.printBill)
-	p.refreshBtn = widget.NewButton(l.T("refresh"), p.refresh)
+	p.cancelBtn = newButton(k, l.T("cancel"), p.askCancel)
+	p.billBtn = newButton(k, l.T("print.bill"), p.printBill)
+	p.refreshBtn = newButton(k, l.T("refresh"), p.refresh)
 	p.refreshBtn.Importance = widget.HighImportance
-	p.retryBtn = widget.NewButton(l.T("retry"), p.retry)
+	p.retryBtn = newButton(k, l.T("retry"), p.retry)
 	p.retryBtn.Importance = widget.HighImportance
-	p.backBtn = widget.NewButton(l.T("next"), p.next)
+	p.backBtn = newButton(k, l.T("next"), p.next)
 	left := container.NewVBox(layout.NewSpacer(), p.cancelBtn)
 	right := container.NewVBox(layout.NewSpacer(), p.billBtn)
 	if customer {
@@ -147,8 +149,8 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	p.paidNote.TextSize = 20 * sc
 	p.paidNote.Alignment = fyne.TextAlignCenter
 	p.receipt = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
-	reprint := widget.NewButton(l.T("reprint"), p.reprint)
-	next := widget.NewButton(l.T("next"), p.next)
+	reprint := newButton(k, l.T("reprint"), p.reprint)
+	next := newButton(k, l.T("next"), p.next)
 	next.Importance = widget.HighImportance
 	p.paidMsg = widget.NewLabel("")
 	p.paidMsg.Importance = widget.WarningImportance
@@ -198,7 +200,7 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 	p.amount.Refresh()
 	p.setError(err)
 	p.banner.Hide()
-	for _, b := range []*widget.Button{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
+	for _, b := range []*keyButton{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
 		b.Hide()
 	}
 	p.waitView.Show()
@@ -223,6 +225,12 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 		p.cancelBtn.Show()
 		p.billBtn.Show()
 	case app.StateCancelPending, app.StateClosed:
+		if p.endedAt.IsZero() || p.endedNo != o.OutTradeNo {
+			p.endedAt, p.endedNo = p.k.now(), o.OutTradeNo
+		}
+		if o.State == app.StateCancelPending && !p.customer {
+			p.k.cancelling[o.OutTradeNo] = true // for Sales until WeChat closes it
+		}
 		p.qrBox.Hide()
 		p.big.Text, p.big.Color = l.T("cancelled"), colorGrey
 		p.setState(l.T("cancelled"), colorGrey)
@@ -238,8 +246,10 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 		p.showPaid(o)
 	}
 	p.big.Refresh()
+	// The demo's "press Pay" only while there is something to pay.
+	showIf(p.demoHint, p.k.opts.Demo && p.k.opts.SimURL != "" && !p.customer && p.cancellable())
 	if p.customer {
-		for _, b := range []*widget.Button{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
+		for _, b := range []*keyButton{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
 			b.Hide()
 		}
 	}
@@ -333,8 +343,20 @@ func hms(d time.Duration) string {
 	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
 }
 
+// cancellable reports whether the customer may still pay the order shown,
+// so leaving it needs the cashier's PIN.
+func (p *payScreen) cancellable() bool {
+	return p.order.State == app.StateCreated || p.order.State == app.StateAwaiting
+}
+
+// finished reports whether the screen shows an outcome (paid, cancelled,
+// expired) that Enter moves on from.
+func (p *payScreen) finished() bool {
+	return p.order.OutTradeNo != "" && !p.cancellable()
+}
+
 func (p *payScreen) askCancel() {
-	if p.customer || !p.order.State.Open() {
+	if p.customer || !p.cancellable() {
 		return
 	}
 	no := p.order.OutTradeNo
@@ -410,6 +432,18 @@ func (p *payScreen) reprint() {
 			}
 		})
 	}()
+}
+
+// cancelReturn is how long the cancelled screen stays before the next sale
+// starts by itself.
+const cancelReturn = 5 * time.Second
+
+// cancelledFor reports whether the cashier's screen has shown a cancelled
+// order for at least cancelReturn on the kiosk's clock.
+func (p *payScreen) cancelledFor(now time.Time) bool {
+	s := p.order.State
+	return (s == app.StateCancelPending || s == app.StateClosed) && p.endedNo == p.order.OutTradeNo &&
+		now.Sub(p.endedAt) >= cancelReturn
 }
 
 // next ends the order's screen and goes back to selling.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -28,18 +29,18 @@ type salesScreen struct {
 	summary app.Summary
 	orders  []app.Order
 
-	dayBtn  *widget.Button // the shown day; tapping opens a calendar
-	nextBtn *widget.Button
+	dayBtn  *keyButton // the shown day; tapping opens a calendar
+	nextBtn *keyButton
 	cards   *fyne.Container
 	hours   *fyne.Container
 	days    *fyne.Container
-	list    *widget.List
+	list    *keyList
 	msg     *widget.Label
-	span    *widget.Select // what to export: the day, 7 days or its month
-	flagBtn *widget.Button // switches the list to every order needing attention
-	flagged bool           // the list shows flagged orders of all days
-	csvBtn  *widget.Button
-	xlsxBtn *widget.Button
+	span    *keySelect // what to export: the day, 7 days or its month
+	flagBtn *keyButton // switches the list to every order needing attention
+	flagged bool       // the list shows flagged orders of all days
+	csvBtn  *keyButton
+	xlsxBtn *keyButton
 }
 
 func (k *Kiosk) today() app.Day {
@@ -53,7 +54,7 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 	s.cards = container.NewGridWithColumns(5)
 	s.hours = container.NewStack()
 	s.days = container.NewStack()
-	s.list = widget.NewList(func() int { return len(s.orders) }, func() fyne.CanvasObject {
+	s.list = newList(k, func() int { return len(s.orders) }, func() fyne.CanvasObject {
 		return container.NewGridWithColumns(5, widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""))
 	}, func(i widget.ListItemID, o fyne.CanvasObject) {
 		s.fillRow(i, o.(*fyne.Container))
@@ -64,20 +65,20 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 			s.showDetail(s.orders[i])
 		}
 	}
-	s.flagBtn = widget.NewButton("", s.toggleFlagged)
-	s.span = widget.NewSelect([]string{l.T("span.day"), l.T("span.week"), l.T("span.month")}, nil)
+	s.flagBtn = newButton(k, "", s.toggleFlagged)
+	s.span = newSelect(k, []string{l.T("span.day"), l.T("span.week"), l.T("span.month")}, nil)
 	s.span.SetSelectedIndex(0)
-	s.csvBtn = widget.NewButton(l.T("export.csv"), func() { s.export(app.ExportCSV) })
-	s.xlsxBtn = widget.NewButton(l.T("export.xlsx"), func() { s.export(app.ExportXLSX) })
-	s.dayBtn = widget.NewButtonWithIcon("", theme.CalendarIcon(), s.pickDay)
-	s.nextBtn = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { s.load(s.day.Add(1)) })
+	s.csvBtn = newButton(k, l.T("export.csv"), func() { s.export(app.ExportCSV) })
+	s.xlsxBtn = newButton(k, l.T("export.xlsx"), func() { s.export(app.ExportXLSX) })
+	s.dayBtn = newIconButton(k, "", theme.CalendarIcon(), s.pickDay)
+	s.nextBtn = newIconButton(k, "", theme.NavigateNextIcon(), func() { s.load(s.day.Add(1)) })
 	nav := container.NewHBox(
-		widget.NewButton(l.T("back"), k.back),
+		newButton(k, l.T("back"), k.back),
 		widget.NewLabelWithStyle(l.T("sales"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { s.load(s.day.Add(-1)) }),
+		newIconButton(k, "", theme.NavigateBackIcon(), func() { s.load(s.day.Add(-1)) }),
 		s.dayBtn,
 		s.nextBtn,
-		widget.NewButton(l.T("today"), func() { s.load(k.today()) }),
+		newButton(k, l.T("today"), func() { s.load(k.today()) }),
 		s.flagBtn,
 	)
 	// Exports sit under the list with their result beside them, so the
@@ -116,6 +117,7 @@ func (s *salesScreen) load(d app.Day) {
 	if err != nil {
 		s.msg.SetText(s.k.errText(err))
 	}
+	s.orders = append(s.stillCancelling(d, s.orders), s.orders...)
 	flagged, _ := s.k.eng.Flagged()
 	s.flagBtn.SetText(s.k.lang.T("show.flagged", len(flagged)))
 	s.flagBtn.Importance = widget.MediumImportance
@@ -144,6 +146,30 @@ func (s *salesScreen) load(d app.Day) {
 		s.days.Refresh()
 	}
 	s.list.Refresh()
+}
+
+// stillCancelling is the orders of day d the cashier cancelled that WeChat
+// has not closed yet and listed does not hold (the ledger lists an order
+// once its outcome is known), newest first.
+func (s *salesScreen) stillCancelling(d app.Day, listed []app.Order) []app.Order {
+	have := map[string]bool{}
+	for _, o := range listed {
+		have[o.OutTradeNo] = true
+	}
+	var out []app.Order
+	for no := range s.k.cancelling {
+		o, err := s.k.eng.Order(no)
+		if err != nil || o.State != app.StateCancelPending {
+			delete(s.k.cancelling, no) // closed (or paid after all): the ledger has it
+			continue
+		}
+		if have[no] || app.BusinessDay(o.CreatedAt, s.k.cfg.DayBoundaryDuration(), s.k.loc) != d {
+			continue
+		}
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out
 }
 
 func (s *salesScreen) fillCards() {
@@ -239,8 +265,9 @@ func (s *salesScreen) showDetail(o app.Order) {
 		fmt.Fprintf(&b, "%s %s %s · %s\n", l.T("refund"), r.OutRefundNo, money(r.Amount), l.T("refund.state."+string(r.State)))
 	}
 	b.WriteString("\n" + l.T("events") + ":\n")
+	rules := noteRules()
 	for _, e := range o.Events {
-		fmt.Fprintf(&b, "%s  %s  %s > %s  %s\n", e.At.In(s.k.loc).Format("01-02 15:04:05"), e.Source, e.From, e.To, e.Note)
+		fmt.Fprintf(&b, "%s  %s\n", e.At.In(s.k.loc).Format("01-02 15:04:05"), s.k.eventText(e, rules))
 	}
 	text := widget.NewLabel(b.String())
 	text.Wrapping = fyne.TextWrapWord
@@ -267,7 +294,7 @@ func (s *salesScreen) showDetail(o app.Order) {
 		c.SetConfirmText(l.T("refund"))
 		c.SetDismissText(l.T("cancel"))
 		c.SetConfirmImportance(widget.DangerImportance)
-		c.Show()
+		s.k.showDialog(c)
 	})
 	refund.Importance = widget.DangerImportance
 	reprint := widget.NewButton(l.T("reprint"), func() {
@@ -310,7 +337,7 @@ func (s *salesScreen) showDetail(o app.Order) {
 	content := container.NewBorder(nil, actions, nil, nil, container.NewVScroll(text))
 	d = dialog.NewCustom(l.T("detail")+" "+o.OutTradeNo, l.T("back"),
 		container.NewGridWrap(fyne.NewSize(640*s.k.theme.scale, 460*s.k.theme.scale), content), s.k.win)
-	d.Show()
+	s.k.showDialog(d)
 }
 
 // export saves the day as CSV or XLSX through a file dialog.
@@ -420,7 +447,7 @@ func (s *salesScreen) pickDay() {
 		s.load(app.Day(t.Format("2006-01-02")))
 	})
 	d = dialog.NewCustom(s.k.lang.T("pick.day"), s.k.lang.T("cancel"), cal, s.k.win)
-	d.Show()
+	s.k.showDialog(d)
 }
 
 // toggleFlagged switches the list between the shown day and every order

@@ -30,29 +30,35 @@ type sellScreen struct {
 
 	tabs      *fyne.Container
 	grid      *fyne.Container
-	tiles     map[string]*widget.Button
-	lines     *fyne.Container
+	tiles     map[string]*keyButton
+	cartList  *keyList
+	empty     *widget.Label
+	rows      map[fyne.CanvasObject]*cartRow
+	last      string  // the product whose line changed last: shown
+	qty       *qtyPad // the open quantity prompt, for tests
 	total     *canvas.Text
-	chargeBtn *widget.Button
-	clearBtn  *widget.Button
+	chargeBtn *keyButton
+	clearBtn  *keyButton
 	code      *codeEntry
 	message   *widget.Label
 }
 
 func newSellScreen(k *Kiosk) *sellScreen {
-	s := &sellScreen{k: k, tiles: map[string]*widget.Button{}}
+	s := &sellScreen{k: k, tiles: map[string]*keyButton{}, rows: map[fyne.CanvasObject]*cartRow{}}
 	ps, err := k.eng.Products()
 	s.products = ps
 	s.tabs = container.NewHBox()
 	s.grid = container.NewGridWrap(fyne.NewSize(150*k.theme.scale, 104*k.theme.scale))
-	s.lines = container.NewVBox()
+	s.cartList = newList(k, s.cart.Len, s.newRow, s.fillRow)
+	s.cartList.OnSelected = func(widget.ListItemID) { s.cartList.UnselectAll() }
+	s.empty = widget.NewLabel(k.lang.T("cart.empty"))
 	s.total = canvas.NewText("", colorInk)
 	s.total.TextSize = 36 * k.theme.scale
 	s.total.TextStyle = fyne.TextStyle{Bold: true}
 	s.total.Alignment = fyne.TextAlignTrailing
-	s.chargeBtn = widget.NewButton("", s.charge)
+	s.chargeBtn = newButton(k, "", s.charge)
 	s.chargeBtn.Importance = widget.HighImportance
-	s.clearBtn = widget.NewButton(k.lang.T("clear"), s.clear)
+	s.clearBtn = newButton(k, k.lang.T("clear"), s.clear)
 	s.code = newCodeEntry(k)
 	s.code.SetPlaceHolder(k.lang.T("code.placeholder"))
 	s.code.OnSubmitted = s.submitCode
@@ -70,7 +76,7 @@ func newSellScreen(k *Kiosk) *sellScreen {
 	totalRow := container.NewBorder(nil, nil, widget.NewLabel(k.lang.T("total")), nil, s.total)
 	right := container.NewBorder(cartTitle,
 		container.NewVBox(widget.NewSeparator(), totalRow, s.message, s.clearBtn, chargeBox),
-		nil, nil, container.NewVScroll(s.lines))
+		nil, nil, container.NewStack(s.cartList, container.NewVBox(s.empty)))
 	rightBg := container.NewStack(canvas.NewRectangle(color.White), container.NewPadded(right))
 	split := container.NewHSplit(container.NewPadded(left), rightBg)
 	split.Offset = 0.62
@@ -110,7 +116,7 @@ func (s *sellScreen) buildTabs() {
 		if c == "" {
 			label = s.k.lang.T("all")
 		}
-		b := widget.NewButton(label, func() { s.category = name; s.buildTabs(); s.buildGrid() })
+		b := newButton(s.k, label, func() { s.category = name; s.buildTabs(); s.buildGrid() })
 		if name == s.category {
 			b.Importance = widget.HighImportance
 		}
@@ -122,13 +128,13 @@ func (s *sellScreen) buildTabs() {
 
 func (s *sellScreen) buildGrid() {
 	s.grid.Objects = nil
-	s.tiles = map[string]*widget.Button{}
+	s.tiles = map[string]*keyButton{}
 	for _, p := range s.products {
 		if s.category != "" && p.Category != s.category {
 			continue
 		}
 		p := p
-		btn := widget.NewButton("", func() { s.add(p) })
+		btn := newButton(s.k, "", func() { s.add(p) })
 		s.tiles[p.ID] = btn
 		name := widget.NewLabelWithStyle(p.Name, fyne.TextAlignCenter, fyne.TextStyle{})
 		name.Wrapping = fyne.TextWrapWord
@@ -139,9 +145,71 @@ func (s *sellScreen) buildGrid() {
 }
 
 func (s *sellScreen) add(p app.Product) {
+	s.last = p.ID
+	if s.cart.Qty(p.ID) >= app.MaxLineQty {
+		s.setMessage(s.k.lang.T("qty.max", p.Name, app.MaxLineQty), true)
+		s.refresh()
+		return
+	}
 	s.cart.Add(p)
 	s.setMessage("", false)
 	s.refresh()
+}
+
+// setQty changes a line's quantity, saying so when it would pass the
+// most one line may hold.
+func (s *sellScreen) setQty(ln app.Line, qty int) {
+	s.last = ln.ProductID
+	s.setMessage("", false)
+	if qty > app.MaxLineQty {
+		s.setMessage(s.k.lang.T("qty.max", ln.Name, app.MaxLineQty), true)
+		qty = app.MaxLineQty
+	}
+	s.cart.SetQty(ln.ProductID, qty)
+	s.refresh()
+}
+
+// cartRow is one cart line on one row: name, −, the quantity (tap to type
+// it), +, amount and remove.
+type cartRow struct {
+	name, amount     *widget.Label
+	minus, qty, plus *keyButton
+	remove           *keyButton
+}
+
+func (s *sellScreen) newRow() fyne.CanvasObject {
+	k := s.k
+	sc := k.theme.scale
+	r := &cartRow{name: widget.NewLabel(""), amount: widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})}
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.minus = newIconButton(k, "", theme.ContentRemoveIcon(), nil)
+	r.qty = newButton(k, "", nil)
+	r.plus = newIconButton(k, "", theme.ContentAddIcon(), nil)
+	r.remove = newIconButton(k, "", theme.DeleteIcon(), nil)
+	r.remove.Importance = widget.DangerImportance
+	// Touch targets: 48×48 at least.
+	touch := func(b *keyButton, w float32) fyne.CanvasObject {
+		return container.NewStack(minSize(w*sc, 48*sc), b)
+	}
+	obj := container.NewBorder(nil, nil, nil,
+		container.NewHBox(touch(r.minus, 48), touch(r.qty, 56), touch(r.plus, 48), r.amount, touch(r.remove, 48)), r.name)
+	s.rows[obj] = r
+	return obj
+}
+
+func (s *sellScreen) fillRow(i widget.ListItemID, obj fyne.CanvasObject) {
+	r, lines := s.rows[obj], s.cart.Lines()
+	if r == nil || i >= len(lines) {
+		return
+	}
+	ln := lines[i]
+	r.name.SetText(ln.Name)
+	r.amount.SetText(money(ln.Amount()))
+	r.qty.SetText(fmt.Sprint(ln.Qty))
+	r.minus.OnTapped = func() { s.setQty(ln, ln.Qty-1) }
+	r.plus.OnTapped = func() { s.setQty(ln, ln.Qty+1) }
+	r.qty.OnTapped = func() { s.askQty(ln) }
+	r.remove.OnTapped = func() { s.cart.Remove(ln.ProductID); s.refresh() }
 }
 
 func (s *sellScreen) submitCode(code string) {
@@ -175,33 +243,18 @@ func (s *sellScreen) setMessage(msg string, bad bool) {
 	s.message.Refresh()
 }
 
-// refresh redraws the cart, total and Charge button from the cart.
+// refresh redraws the cart, total and Charge button from the cart, and
+// scrolls to the line changed last.
 func (s *sellScreen) refresh() {
 	l := s.k.lang
-	s.lines.Objects = nil
 	lines := s.cart.Lines()
-	if len(lines) == 0 {
-		s.lines.Add(widget.NewLabel(l.T("cart.empty")))
-	}
-	for _, ln := range lines {
-		ln := ln
-		name := widget.NewLabel(fmt.Sprintf("%s ×%d", ln.Name, ln.Qty))
-		name.Wrapping = fyne.TextWrapWord
-		amount := widget.NewLabelWithStyle(money(ln.Amount()), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-		minus := widget.NewButtonWithIcon("", theme.ContentRemoveIcon(), func() { s.cart.SetQty(ln.ProductID, ln.Qty-1); s.refresh() })
-		plus := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { s.cart.SetQty(ln.ProductID, ln.Qty+1); s.refresh() })
-		rm := widget.NewButton(l.T("remove"), func() { s.cart.Remove(ln.ProductID); s.refresh() })
-		rm.Importance = widget.DangerImportance
-		s.lines.Add(container.NewBorder(nil, nil, nil, amount, name))
-		// Quantity buttons are touch targets: 56×48 at least.
-		sc := s.k.theme.scale
-		touch := func(b *widget.Button) fyne.CanvasObject {
-			return container.NewStack(minSize(56*sc, 48*sc), b)
+	showIf(s.empty, len(lines) == 0)
+	s.cartList.Refresh()
+	for i, ln := range lines {
+		if ln.ProductID == s.last {
+			s.cartList.ScrollTo(i)
 		}
-		s.lines.Add(container.NewHBox(touch(minus), touch(plus), layout.NewSpacer(), touch(rm)))
-		s.lines.Add(widget.NewSeparator())
 	}
-	s.lines.Refresh()
 	total := s.cart.Total()
 	s.total.Text = money(total)
 	s.total.Refresh()
@@ -271,8 +324,9 @@ func newCodeEntry(k *Kiosk) *codeEntry {
 func (e *codeEntry) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyF2, fyne.KeyF3, fyne.KeyF12, fyne.KeyEscape:
-		e.k.typedKey(ev)
-		return
+		if e.k.typedKey(ev) {
+			return
+		}
 	}
 	e.Entry.TypedKey(ev)
 }

@@ -17,15 +17,15 @@ type settingsScreen struct {
 	obj fyne.CanvasObject
 	msg *widget.Label
 
-	shop, kiosk, boundary   *widget.Entry
-	language                *widget.Select
-	appID, mchID, key, cert *widget.Entry
-	signType                *widget.Select
-	relayURL, relayToken    *widget.Entry
-	printerKind             *widget.Select
-	printerAddr             *widget.Entry
-	paper                   *widget.Select
-	ownerPIN, cashierPIN    *widget.Entry
+	shop, kiosk, boundary   *keyEntry
+	language                *keySelect
+	appID, mchID, key, cert *keyEntry
+	signType                *keySelect
+	relayURL, relayToken    *keyEntry
+	printerKind             *keySelect
+	printerAddr             *keyEntry
+	paper                   *keySelect
+	ownerPIN, cashierPIN    *keyEntry
 }
 
 func newSettingsScreen(k *Kiosk) *settingsScreen {
@@ -33,9 +33,9 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	c := k.cfg
 	s := &settingsScreen{k: k, msg: widget.NewLabel("")}
 	s.msg.Wrapping = fyne.TextWrapWord
-	entry := func(v string) *widget.Entry { e := widget.NewEntry(); e.SetText(v); return e }
-	secret := func(isSet bool) *widget.Entry {
-		e := widget.NewPasswordEntry()
+	entry := func(v string) *keyEntry { e := newEntry(k, false); e.SetText(v); return e }
+	secret := func(isSet bool) *keyEntry {
+		e := newEntry(k, true)
 		if isSet {
 			e.SetPlaceHolder("••••••••")
 		}
@@ -43,16 +43,16 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	}
 	s.shop, s.kiosk, s.boundary = entry(c.Shop), entry(c.KioskID), entry(c.DayBoundary)
 	s.boundary.SetPlaceHolder("00:00")
-	s.language = widget.NewSelect([]string{"中文", "English"}, nil)
+	s.language = newSelect(k, []string{"中文", "English"}, nil)
 	s.language.SetSelectedIndex(int(k.lang))
 	s.appID, s.mchID = entry(c.WxPay.AppID), entry(c.WxPay.MchID)
 	s.key = secret(c.WxPay.Key != "")
 	s.cert = entry(c.WxPay.CertFile)
-	s.signType = widget.NewSelect([]string{"MD5", "HMAC-SHA256"}, nil)
+	s.signType = newSelect(k, []string{"MD5", "HMAC-SHA256"}, nil)
 	s.signType.SetSelected(orDefault(c.WxPay.SignType, "MD5"))
 	s.relayURL = entry(c.Relay.URL)
 	s.relayToken = secret(c.Relay.Token != "")
-	s.printerKind = widget.NewSelect([]string{"png", "tcp", "device", "cups", "none"}, nil)
+	s.printerKind = newSelect(k, []string{"png", "tcp", "device", "cups", "none"}, nil)
 	s.printerKind.SetSelected(orDefault(c.Printer.Kind, "png"))
 	addr := c.Printer.Address
 	switch c.Printer.Kind {
@@ -62,12 +62,12 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		addr = c.Printer.CUPSQueue
 	}
 	s.printerAddr = entry(addr)
-	s.paper = widget.NewSelect([]string{"58", "80"}, nil)
+	s.paper = newSelect(k, []string{"58", "80"}, nil)
 	s.paper.SetSelected(strconv.Itoa(max(c.Printer.Paper, 58)))
 	if c.Printer.Paper == 0 {
 		s.paper.SetSelected("80")
 	}
-	s.ownerPIN, s.cashierPIN = widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	s.ownerPIN, s.cashierPIN = newEntry(k, true), newEntry(k, true)
 
 	group := func(title string, items ...*widget.FormItem) fyne.CanvasObject {
 		return widget.NewCard(title, "", widget.NewForm(items...))
@@ -81,7 +81,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	prn := group(l.T("group.printer"), fi(l.T("printer.kind"), s.printerKind), fi(l.T("printer.addr"), s.printerAddr),
 		fi(l.T("printer.paper"), s.paper))
 	if k.opts.TestPrint != nil {
-		test := widget.NewButton(l.T("test.print"), func() {
+		test := newButton(k, l.T("test.print"), func() {
 			if err := k.opts.TestPrint(); err != nil {
 				s.msg.SetText(k.errText(err))
 				return
@@ -96,9 +96,9 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		fi(l.T("data.dir"), wrapLabel(k.opts.DataDir)),
 		fi(l.T("sim.page"), wrapLabel(orDefault(k.opts.SimURL, "—"))),
 	))
-	save := widget.NewButton(l.T("save"), s.save)
+	save := newButton(k, l.T("save"), s.save)
 	save.Importance = widget.HighImportance
-	top := container.NewHBox(widget.NewButton(l.T("back"), k.back),
+	top := container.NewHBox(newButton(k, l.T("back"), k.back),
 		widget.NewLabelWithStyle(l.T("settings"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	cols := container.NewGridWithColumns(2, container.NewVBox(shop, relay, prn), container.NewVBox(wx, pins, about))
 	s.obj = container.NewPadded(container.NewBorder(top, container.NewVBox(s.msg, save), nil, nil, container.NewVScroll(cols)))
@@ -147,7 +147,7 @@ func (s *settingsScreen) save() {
 	}
 	c.Printer.Paper, _ = strconv.Atoi(s.paper.Selected)
 	for _, p := range []struct {
-		e   *widget.Entry
+		e   *keyEntry
 		dst *string
 	}{{s.ownerPIN, &c.OwnerPIN}, {s.cashierPIN, &c.CashierPIN}} {
 		if p.e.Text == "" {

@@ -23,9 +23,9 @@ type statusBar struct {
 	printer  *chip
 	demo     *chip
 	settling *chip
-	flagged  *widget.Button // orders needing the owner; opens Sales
-	retry    *widget.Button // a printer problem, amber; tapping retries
-	menu     *widget.Button
+	flagged  *keyButton // orders needing the owner; opens Sales
+	retry    *keyButton // a printer problem, amber; tapping retries
+	menu     *keyButton
 }
 
 // chip is a coloured dot with a label.
@@ -57,9 +57,9 @@ func newStatusBar(k *Kiosk) *statusBar {
 	b.printer = newChip(colorPay, l.T("printer.ok"))
 	b.demo = newChip(colorWaiting, l.T("demo"))
 	b.settling = newChip(colorWaiting, l.T("settling"))
-	b.flagged = widget.NewButton("", k.openSales)
+	b.flagged = newButton(k, "", k.openSales)
 	b.flagged.Importance = widget.DangerImportance
-	b.retry = widget.NewButton("", func() {
+	b.retry = newButton(k, "", func() {
 		go func() {
 			ctx, cancel := k.ctx()
 			defer cancel()
@@ -68,7 +68,7 @@ func newStatusBar(k *Kiosk) *statusBar {
 	})
 	b.retry.Importance = widget.WarningImportance
 	b.retry.Hide()
-	b.menu = widget.NewButtonWithIcon(l.T("menu"), theme.MenuIcon(), func() { k.openMenu() })
+	b.menu = newIconButton(k, l.T("menu"), theme.MenuIcon(), func() { k.openMenu() })
 	bg := canvas.NewRectangle(color.White)
 	right := container.NewHBox(b.settling.obj, b.flagged, b.link.obj, b.printer.obj, b.retry, b.demo.obj, b.menu)
 	row := container.NewBorder(nil, nil, b.clock, right, title)

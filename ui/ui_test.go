@@ -319,7 +319,7 @@ func TestSalesScreenTotals(t *testing.T) {
 	}
 	// A sale's detail, with its history.
 	s.showDetail(s.orders[0])
-	if !containsText(labelsIn(k.win.Canvas().Overlays().Top()), "notification") {
+	if !containsText(labelsIn(k.win.Canvas().Overlays().Top()), k.lang.T("source.notification")) {
 		t.Error("detail lacks the order's history")
 	}
 }
@@ -389,6 +389,8 @@ func labelsIn(o fyne.CanvasObject) []string {
 			out = append(out, w.Text)
 		case *widget.Button:
 			out = append(out, w.Text)
+		case *keyButton:
+			out = append(out, w.Text)
 		case *canvas.Text:
 			out = append(out, w.Text)
 		}
@@ -420,7 +422,7 @@ func TestCustomerDisplayMirrorsThePayScreen(t *testing.T) {
 	if k.custPay.qr.content != k.pay.qr.content || k.custPay.qr.content == "" {
 		t.Errorf("customer QR %q, cashier QR %q", k.custPay.qr.content, k.pay.qr.content)
 	}
-	for _, b := range []*widget.Button{k.custPay.cancelBtn, k.custPay.billBtn} {
+	for _, b := range []*widget.Button{&k.custPay.cancelBtn.Button, &k.custPay.billBtn.Button} {
 		if b.Visible() {
 			t.Errorf("customer display shows the cashier's %q button", b.Text)
 		}
