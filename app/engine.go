@@ -68,6 +68,10 @@ type EngineConfig struct {
 	// ShelfQR is Native mode 1 (product QR labels); nil when the payment
 	// API has none (v3), and then no labels are printed.
 	ShelfQR ShelfQR
+	// CodePay is 付款码 checkout (scanning the customer's payment code);
+	// nil when the merchant has no v2 key, and then only QR payments are
+	// taken.
+	CodePay CodePay
 
 	// NotifyURL is this kiosk's notify_url on the relay; required by
 	// WeChat (without a relay, confirmations come from polling only).
@@ -209,6 +213,9 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.publishOrder(o, nil)
 			e.watch(o.OutTradeNo)
 			e.wake(o.OutTradeNo) // ask WeChat at once: it may be paid
+		case o.State.Open() && o.Mode == ModePayCode:
+			e.watch(o.OutTradeNo) // asked at once: paid, or reversed
+			e.wake(o.OutTradeNo)
 		case o.State.Open():
 			e.settleAtStart(o.OutTradeNo)
 		}

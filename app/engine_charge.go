@@ -40,41 +40,11 @@ func (e *Engine) charge(ctx context.Context, lines []Line, retried bool) (Order,
 			return Order{}, fmt.Errorf("%w: %s", ErrBusy, cur)
 		}
 	}
-	if len(lines) == 0 {
-		return Order{}, ErrEmptyCart
-	}
-	for _, l := range lines {
-		if l.Qty <= 0 || l.Qty > MaxLineQty || l.UnitPrice <= 0 {
-			return Order{}, fmt.Errorf("line %s: %w", l.ProductID, ErrBadAmount)
-		}
-	}
-	total := LinesTotal(lines)
-	if total <= 0 || total > maxFee {
-		return Order{}, fmt.Errorf("total %s: %w", total, ErrBadAmount)
-	}
-	now := e.clock.Now()
-	no, err := e.cfg.Orders.NextOutTradeNo(e.cfg.KioskID, now)
+	o, err := e.newOrder(lines, 2)
 	if err != nil {
-		return Order{}, fmt.Errorf("charge: %w", err)
+		return Order{}, err
 	}
-	o := Order{
-		OutTradeNo: no,
-		KioskID:    e.cfg.KioskID,
-		Lines:      append([]Line(nil), lines...),
-		Total:      total,
-		Body:       orderBody(e.cfg.Shop, lines),
-		ProductID:  no,
-		Mode:       2,
-		State:      StateCreated,
-		CreatedAt:  now,
-		TimeStart:  now.Truncate(time.Second),
-		TimeExpire: now.Truncate(time.Second).Add(e.cfg.QRLifetime),
-		NotifyURL:  e.cfg.NotifyURL,
-	}
-	o.Note(SourceCashier, now, fmt.Sprintf("charged %s for %d lines", total, len(lines)))
-	if err := e.cfg.Orders.Create(o); err != nil {
-		return Order{}, fmt.Errorf("charge: storing order: %w", err)
-	}
+	no := o.OutTradeNo
 	e.mu.Lock()
 	e.current = no
 	e.mu.Unlock()
@@ -250,6 +220,9 @@ func (e *Engine) Cancel(ctx context.Context, outTradeNo string) (Order, error) {
 }
 
 func (e *Engine) cancel(ctx context.Context, no string, src Source) (Order, error) {
+	if o, err := e.cfg.Orders.Get(no); err == nil && o.Mode == ModePayCode {
+		return e.cancelCode(no, src)
+	}
 	o, err := e.settle(ctx, no, src)
 	if err != nil && !isTransient(err) {
 		return o, err
@@ -443,6 +416,10 @@ func (e *Engine) watch(no string) {
 			e.mu.Unlock()
 			e.forget(no)
 		}()
+		if o, err := e.cfg.Orders.Get(no); err == nil && o.Mode == ModePayCode {
+			e.watchCode(ctx, no, wake)
+			return
+		}
 		e.watchLoop(ctx, no, wake)
 	}()
 }

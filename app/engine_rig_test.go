@@ -186,6 +186,7 @@ type rig struct {
 	stop    context.CancelFunc
 	base    app.EngineConfig
 	api     apiVersion
+	code    app.CodePay // 付款码 through the v2 API, whatever the QR API
 }
 
 // apiVersion is the WeChat Pay API a rig's engine speaks.
@@ -270,6 +271,7 @@ func newRig(t *testing.T, opts ...rigOpt) *rig {
 	t.Cleanup(func() { sim.Close() })
 	r.sim = sim
 	r.openStore()
+	r.code = v2(t, sim)
 	switch r.api {
 	case apiV3:
 		r.pay = &payments{Payments: v3(t, sim, r.clock)}
@@ -290,6 +292,7 @@ func (r *rig) startEngine() {
 	c.Printer = r.prn
 	c.Payments = r.pay
 	c.ShelfQR = r.shelf()
+	c.CodePay = r.code
 	c.Clock = r.spy
 	c.Flagged = r.st.Flagged
 	eng, err := app.NewEngine(c)

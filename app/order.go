@@ -85,6 +85,7 @@ const (
 	SourceStartup      Source = "startup"
 	SourceSystem       Source = "system"
 	SourceRefund       Source = "refund"
+	SourcePayCode      Source = "paycode"
 )
 
 // Flag marks an order the owner must look at.
@@ -136,7 +137,7 @@ type Order struct {
 	Total      Fen
 	Body       string // unified-order body, e.g. "小店-2件商品"
 	ProductID  string // unified-order product_id (NATIVE requires one)
-	Mode       int    // 2: dynamic QR charged at the counter; 1: a static product QR
+	Mode       int    // 2: dynamic QR charged at the counter; 1: a static product QR; 3: the customer's payment code
 	State      State
 	Flag       Flag
 	CreatedAt  time.Time
@@ -204,8 +205,9 @@ func (o *Order) Unsettled() bool {
 }
 
 // HasQR reports whether WeChat ever issued this order a payment QR (or a
-// prepay_id): only then can a customer have paid it.
-func (o *Order) HasQR() bool { return o.CodeURL != "" || o.PrepayID != "" }
+// prepay_id), or the kiosk sent it the customer's payment code: only then
+// can a customer have paid it.
+func (o *Order) HasQR() bool { return o.CodeURL != "" || o.PrepayID != "" || o.Mode == ModePayCode }
 
 // ErrIllegalTransition is returned when a state change is not allowed from
 // the order's current state.

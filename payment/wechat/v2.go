@@ -237,3 +237,39 @@ func (v *V2) ScanReply(prepayID string) []byte {
 func (v *V2) ScanFail(msg string) []byte {
 	return wxpay.NativeCallbackFail(v.appID, v.mchID, v.key, msg)
 }
+
+var _ app.CodePay = (*V2)(nil)
+
+// PayCode charges the customer's payment code (/pay/micropay).
+func (v *V2) PayCode(ctx context.Context, o app.CodeOrder) (app.Payment, error) {
+	resp, err := v.client.Micropay(ctx, &wxpay.MicropayRequest{Body: o.Description, OutTradeNo: o.OutTradeNo,
+		TotalFee: int64(o.Total), SpbillCreateIP: v.spbillIP, AuthCode: o.AuthCode, Attach: o.Attach})
+	var we *wxpay.Error
+	switch {
+	case err == nil:
+		return app.Payment{OutTradeNo: resp.OutTradeNo, State: app.PayPaid, TransactionID: resp.TransactionID,
+			Total: app.Fen(resp.TotalFee), PaidAt: resp.TimeEnd, Payer: resp.OpenID}, nil
+	case errors.Is(err, wxpay.ErrUserPaying):
+		return app.Payment{}, fmt.Errorf("%w: %w", app.ErrPayUserPaying, err)
+	case wxpay.MicropayUnknown(err):
+		return app.Payment{}, fmt.Errorf("%w: %w", app.ErrPayUnknown, err)
+	case errors.As(err, &we) && we.ErrCode != "":
+		return app.Payment{}, &app.CodeRefusedError{Code: we.ErrCode, Err: err}
+	}
+	return app.Payment{}, err
+}
+
+// QueryCode asks for a payment-code order (/pay/orderquery).
+func (v *V2) QueryCode(ctx context.Context, outTradeNo string) (app.Payment, error) {
+	return v.Query(ctx, outTradeNo)
+}
+
+// Reverse cancels a payment-code order (/secapi/pay/reverse, with the
+// merchant certificate); recall means call again.
+func (v *V2) Reverse(ctx context.Context, outTradeNo string) (bool, error) {
+	recall, err := v.client.Reverse(ctx, outTradeNo)
+	if err != nil {
+		return recall, v2Err(err)
+	}
+	return recall, nil
+}
