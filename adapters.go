@@ -135,14 +135,25 @@ func speakerOptions(c app.Config, logger *slog.Logger) speaker.Options {
 }
 
 // payments builds the payment adapters the config asks for: WeChat Pay v2,
-// or v3 (with v2's shelf QR labels too when the v2 key is also set).
-func payments(c app.Config, w *demo.World) (app.Payments, app.ShelfQR, error) {
+// or v3 (with v2's shelf QR labels and payment codes too when the v2 key is
+// also set).
+func payments(c app.Config, w *demo.World) (app.Payments, app.ShelfQR, app.CodePay, error) {
+	pay, v2, err := paymentAdapters(c, w)
+	if v2 == nil {
+		return pay, nil, nil, err
+	}
+	return pay, v2, v2, err
+}
+
+// paymentAdapters returns the QR payments adapter and, when the v2 key is
+// known, the v2 adapter (shelf labels, payment codes).
+func paymentAdapters(c app.Config, w *demo.World) (app.Payments, *wechat.V2, error) {
 	if w != nil && w.API == "v3" {
 		wx, err := wxpayConfig(c, w)
 		if err != nil {
 			return nil, nil, err
 		}
-		shelf, err := newV2(wx, "")
+		v2, err := newV2(wx, "")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -151,7 +162,7 @@ func payments(c app.Config, w *demo.World) (app.Payments, app.ShelfQR, error) {
 			return nil, nil, fmt.Errorf("wxpay v3: %w", err)
 		}
 		v3, err := wechat.NewV3(client)
-		return v3, shelf, err
+		return v3, v2, err
 	}
 	if w != nil || !c.WxPay.V3() {
 		wx, err := wxpayConfig(c, w)
@@ -184,8 +195,8 @@ func payments(c app.Config, w *demo.World) (app.Payments, app.ShelfQR, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var shelf app.ShelfQR
-	if c.WxPay.Key != "" { // the v2 key too: shelf labels (mode 1)
+	var shelf *wechat.V2
+	if c.WxPay.Key != "" { // the v2 key too: shelf labels (mode 1), payment codes
 		wx, err := wxpayConfig(c, nil)
 		if err != nil {
 			return nil, nil, err

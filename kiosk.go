@@ -239,7 +239,7 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 		return nil, fmt.Errorf("printer: %w", err)
 	}
 
-	pay, shelf, err := payments(cfg, k.world)
+	pay, shelf, code, err := payments(cfg, k.world)
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +257,7 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 		Printer:       k.printer,
 		Payments:      pay,
 		ShelfQR:       shelf,
+		CodePay:       code,
 		NotifyURL:     notifyURL,
 		QRLifetime:    cfg.QRLifetime.Duration,
 		Logger:        logger.With("component", "engine"),

@@ -145,7 +145,7 @@ func receipt(p app.Paper, cols int) (Doc, error) {
 		return Doc{}, err
 	}
 	b = append(b, ob...)
-	b = append(b, Row{Left: "微信支付 WeChat Pay", Right: yuan(o.Total)})
+	b = append(b, Row{Left: payMethod(o.Mode), Right: yuan(o.Total)})
 	if o.TransactionID != "" {
 		b = append(b, Row{Left: "交易号 Txn", Right: o.TransactionID})
 	}
@@ -246,4 +246,16 @@ func label(p app.Paper) (Doc, error) {
 		Text{Text: "编号 No. " + pr.ID, Align: AlignCenter},
 		Feed{Lines: 2}, Cut{})
 	return Doc{Blocks: b}, nil
+}
+
+// payMethod names how a receipt's order was paid: the QR on screen or
+// paper, a shelf label, or the customer's payment code.
+func payMethod(mode int) string {
+	switch mode {
+	case app.ModePayCode:
+		return "微信付款码 WeChat code"
+	case 1:
+		return "微信货架码 Shelf QR"
+	}
+	return "微信扫码 WeChat QR"
 }
