@@ -69,7 +69,7 @@ const DefaultTimeout = time.Second
 
 // DefaultLocation is the shop's time zone unless Options.Location says
 // otherwise.
-const DefaultLocation = "Asia/Shanghai"
+const DefaultLocation = app.ShopZone
 
 // Options configure Open. The zero value is usable.
 type Options struct {
@@ -139,12 +139,7 @@ func orderIndexBuckets() [][]byte {
 	return [][]byte{bucketOpen, bucketFlagged, bucketDays, bucketRefundDays}
 }
 
-func defaultLocation() *time.Location {
-	if loc, err := time.LoadLocation(DefaultLocation); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}
+func defaultLocation() *time.Location { return app.ShopLocation() }
 
 // Open opens the ledger at path, creating it unless opts.ReadOnly, and
 // migrates an older layout. It returns an error wrapping ErrLocked when the

@@ -131,7 +131,7 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 	if opts.Size.IsZero() {
 		opts.Size = fyne.NewSize(1024, 768)
 	}
-	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), done: make(chan struct{}), loc: beijing()}
+	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), done: make(chan struct{}), loc: app.ShopLocation()}
 	k.alerted = map[string]bool{}
 	k.cancelling = map[string]bool{}
 	k.do = fyne.Do
@@ -317,15 +317,6 @@ func (k *Kiosk) showPay(o app.Order) {
 	k.setBody("pay", k.pay.obj)
 }
 
-// beijing is the zone of the shop's clock and of WeChat's times. China has
-// kept UTC+8 without daylight saving since 1991, so the fixed zone is exact
-// where no zone database is installed.
-func beijing() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*60*60)
-}
 
 func deadlineOf(o app.Order) time.Time {
 	if o.CodeURL == "" {
