@@ -107,6 +107,10 @@ func numberLike(s string) bool {
 	return digit
 }
 
+// maxFormulaString is the longest string constant an Excel formula may
+// hold.
+const maxFormulaString = 255
+
 // csvID writes an identifier (transaction id, out_trade_no) to a CSV cell
 // so that Excel, WPS and LibreOffice keep every digit. A number-like id is
 // written as the formula ="4200…": it evaluates to the id as text, so a
@@ -115,7 +119,7 @@ func numberLike(s string) bool {
 // none), so it cannot leave the string literal. Any other id is text to a
 // spreadsheet already and only gets the usual guard.
 func csvID(s string) string {
-	if numberLike(s) {
+	if len(s) <= maxFormulaString && numberLike(s) {
 		return `="` + s + `"`
 	}
 	return guard(s)

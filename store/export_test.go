@@ -158,6 +158,7 @@ func TestCSVIDForms(t *testing.T) {
 		{"an id starting with @ is defused", "@TX4", "'@TX4"},
 		{"a quote cannot close the literal: not wrapped", `1"&HYPERLINK("x")&"`, `1"&HYPERLINK("x")&"`},
 		{"empty stays empty", "", ""},
+		{"digits too long for a formula string stay plain", strings.Repeat("1", 256), strings.Repeat("1", 256)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := csvID(c.in); got != c.want {
