@@ -7,28 +7,77 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"saoma/app"
 
 	"github.com/xuri/excelize/v2"
 )
 
-// Sheet names of the XLSX export.
+// Sheet names of the XLSX export in the default, bilingual language. A
+// Chinese or English export names its sheets in that language only
+// ("汇总"/"Summary", "明细"/"Detail", "按日"/"By day").
 const (
 	SheetSummary = "汇总 Summary"
 	SheetDetail  = "明细 Detail"
+	SheetByDay   = "按日 By day"
 )
 
-// moneyFormat is the XLSX number format of amounts.
-const moneyFormat = "¥#,##0.00"
+// Number formats of the XLSX export.
+const (
+	moneyFormat    = "¥#,##0.00"
+	dateTimeFormat = "yyyy-mm-dd hh:mm:ss"
+	dateFormat     = "yyyy-mm-dd"
+	textFormat     = 49 // built-in "@": the cell stays text when edited
+	paperA4        = 9  // PageLayoutOptions.Size of A4, the paper shops in China use
+)
 
-// timeLayout is how export times are written, in the shop's zone.
+// timeLayout is how CSV times are written, in the shop's zone.
 const timeLayout = "2006-01-02 15:04:05"
 
-// detailHeader is the header of the CSV and of the XLSX detail sheet.
-var detailHeader = []string{
-	"时间 Time", "营业日 Day", "订单号 Out trade no", "微信支付单号 Transaction id", "商品 Items",
-	"金额 Total", "已退款 Refunded", "退款处理中 Refund pending", "净额 Net", "状态 State", "标记 Flag",
+// ExportOptions says how ExportWith writes a file. The zero value but for
+// Format is what Export writes.
+type ExportOptions struct {
+	// Format is app.ExportCSV or app.ExportXLSX.
+	Format app.ExportFormat
+	// Lang is the language of headers, sheet names and state labels:
+	// ExportChinese ("zh"), ExportEnglish ("en") or ExportBilingual ("",
+	// the default: "中文 English"). The machine codes of states and flags
+	// keep their own columns in every language.
+	Lang string
+	// ByDay makes a CSV export one row per business day of the range
+	// (paid orders, gross, refunds, pending refunds, net) instead of one
+	// row per order. An XLSX export ignores it: it always carries the
+	// "按日 By day" sheet when the range spans more than one day.
+	ByDay bool
+}
+
+// column is one column of an export table.
+type column struct {
+	head  label
+	width float64 // XLSX width in characters
+}
+
+// detailColumns are the columns of the CSV and of the XLSX detail sheet,
+// one row per order.
+var detailColumns = []column{
+	{lblTime, 20}, {lblDay, 12}, {lblOutTradeNo, 22}, {lblTransaction, 32}, {lblItems, 36},
+	{lblTotal, 12}, {lblRefunded, 12}, {lblRefundPending, 14}, {lblNet, 12},
+	{lblState, 14}, {lblStateCode, 18}, {lblFlag, 16}, {lblFlagCode, 18},
+}
+
+// dayColumns are the columns of the by-day CSV and XLSX sheet.
+var dayColumns = []column{
+	{lblDay, 14}, {lblPaidOrders, 12}, {lblGross, 14}, {lblRefunds, 14}, {lblRefundsPending, 16}, {lblNet, 14},
+}
+
+// headers renders the columns' headers in lang.
+func headers(cols []column, lang string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.head.in(lang)
+	}
+	return out
 }
 
 // guard defuses spreadsheet formula injection: a text cell starting with
@@ -38,6 +87,42 @@ func guard(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// numberLike reports whether a spreadsheet opening a CSV would read s as a
+// number, date or time rather than text: it has a digit and nothing but
+// digits and the characters of numbers, exponents, dates and times.
+func numberLike(s string) bool {
+	digit := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case strings.IndexByte(".,eE+-/: ", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+// maxFormulaString is the longest string constant an Excel formula may
+// hold.
+const maxFormulaString = 255
+
+// csvID writes an identifier (transaction id, out_trade_no) to a CSV cell
+// so that Excel, WPS and LibreOffice keep every digit. A number-like id is
+// written as the formula ="4200…": it evaluates to the id as text, so a
+// 28-digit transaction id is not turned into 4.20077507820261E+27. It is
+// safe from formula injection because s holds no quote (numberLike allows
+// none), so it cannot leave the string literal. Any other id is text to a
+// spreadsheet already and only gets the usual guard.
+func csvID(s string) string {
+	if len(s) <= maxFormulaString && numberLike(s) {
+		return `="` + s + `"`
+	}
+	return guard(s)
 }
 
 // items renders a row's lines as "美式咖啡 ×2; 拿铁 ×1".
@@ -82,64 +167,119 @@ func (s *Store) exportRows(from, to app.Day) ([]dayRow, app.Summary, error) {
 	return rows, acc.finish(), nil
 }
 
-// Export writes business days from..to to w: CSV (UTF-8 with a BOM so
-// Excel reads Chinese, one row per order of those days' sales, with its
-// refunds succeeded and still pending) or XLSX (a summary sheet whose
-// refunds and pending refunds are those asked for in the range, see
-// Summary, and a detail sheet like the CSV, amounts as numbers formatted
-// ¥#,##0.00). Text cells that
-// could be read as formulas are defused with a leading apostrophe.
+// Export writes business days from..to to w with the default options
+// (bilingual labels, one CSV row per order): see ExportWith.
 func (s *Store) Export(w io.Writer, from, to app.Day, f app.ExportFormat) error {
-	if f != app.ExportCSV && f != app.ExportXLSX {
-		return fmt.Errorf("export: format %q: want csv or xlsx: %w", f, ErrInvalid)
+	return s.ExportWith(w, from, to, ExportOptions{Format: f})
+}
+
+// ExportWith writes business days from..to to w as opts asks.
+//
+// CSV is UTF-8 with a BOM so Excel reads Chinese: one row per order of those
+// days' sales with its refunds succeeded and still pending, or with
+// opts.ByDay one row per day. Number-like ids are written as ="…" so a
+// spreadsheet keeps them as text (see csvID).
+//
+// XLSX has a summary sheet (whose refunds and pending refunds are those
+// asked for in the range, see Summary), a detail sheet like the CSV, and a
+// by-day sheet when the range spans several days. Times are date-time cells
+// in the shop's zone, amounts numbers formatted ¥#,##0.00, ids text cells;
+// every sheet has a frozen header row and prints landscape on A4, one page
+// wide, repeating its header row.
+//
+// In both, text cells that could be read as formulas are defused with a
+// leading apostrophe. Nothing is written when the options or range are
+// invalid (ErrInvalid).
+func (s *Store) ExportWith(w io.Writer, from, to app.Day, opts ExportOptions) error {
+	if opts.Format != app.ExportCSV && opts.Format != app.ExportXLSX {
+		return fmt.Errorf("export: format %q: want csv or xlsx: %w", opts.Format, ErrInvalid)
+	}
+	if opts.Lang != ExportBilingual && opts.Lang != ExportChinese && opts.Lang != ExportEnglish {
+		return fmt.Errorf("export: language %q: want zh, en or both: %w", opts.Lang, ErrInvalid)
 	}
 	rows, sum, err := s.exportRows(from, to)
 	if err != nil {
 		return fmt.Errorf("export %s to %s: %w", from, to, err)
 	}
-	if f == app.ExportCSV {
-		err = writeCSV(w, rows)
-	} else {
-		err = writeXLSX(w, rows, sum)
+	switch {
+	case opts.Format == app.ExportXLSX:
+		err = writeXLSX(w, rows, sum, opts.Lang)
+	case opts.ByDay:
+		err = writeDaysCSV(w, sum, opts.Lang)
+	default:
+		err = writeCSV(w, rows, opts.Lang)
 	}
 	if err != nil {
-		return fmt.Errorf("export %s to %s as %s: %w", from, to, f, err)
+		return fmt.Errorf("export %s to %s as %s: %w", from, to, opts.Format, err)
 	}
 	return nil
 }
 
-func writeCSV(w io.Writer, rows []dayRow) error {
+// csvFile writes a CSV with a BOM, buffered, keeping the first error.
+type csvFile struct {
+	bw *bufio.Writer
+	cw *csv.Writer
+}
+
+func newCSVFile(w io.Writer, header []string) (*csvFile, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString("\uFEFF"); err != nil {
+		return nil, err
+	}
+	f := &csvFile{bw: bw, cw: csv.NewWriter(bw)}
+	return f, f.cw.Write(header)
+}
+
+func (f *csvFile) close() error {
+	f.cw.Flush()
+	if err := f.cw.Error(); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(bw)
-	if err := cw.Write(detailHeader); err != nil {
+	return f.bw.Flush()
+}
+
+func writeCSV(w io.Writer, rows []dayRow, lang string) error {
+	f, err := newCSVFile(w, headers(detailColumns, lang))
+	if err != nil {
 		return err
 	}
-	rec := make([]string, len(detailHeader))
+	rec := make([]string, len(detailColumns))
 	for i := range rows {
 		r := &rows[i]
 		rec[0] = r.At.Format(timeLayout)
 		rec[1] = string(r.Day)
-		rec[2] = guard(r.OutTradeNo)
-		rec[3] = guard(r.TransactionID)
+		rec[2] = csvID(r.OutTradeNo)
+		rec[3] = csvID(r.TransactionID)
 		rec[4] = guard(r.items())
 		rec[5] = r.Total.Yuan()
 		rec[6] = r.Refunded.Yuan()
 		rec[7] = r.Pending.Yuan()
 		rec[8] = r.net().Yuan()
-		rec[9] = guard(string(r.State))
-		rec[10] = guard(string(r.Flag))
-		if err := cw.Write(rec); err != nil {
+		rec[9] = guard(stateText(r.State, lang))
+		rec[10] = guard(string(r.State))
+		rec[11] = guard(flagText(r.Flag, lang))
+		rec[12] = guard(string(r.Flag))
+		if err := f.cw.Write(rec); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	return f.close()
+}
+
+// writeDaysCSV writes one row per business day of the summary's range,
+// quiet days included, so a month export has every date.
+func writeDaysCSV(w io.Writer, sum app.Summary, lang string) error {
+	f, err := newCSVFile(w, headers(dayColumns, lang))
+	if err != nil {
 		return err
 	}
-	return bw.Flush()
+	for _, d := range sum.Days {
+		rec := []string{string(d.Day), strconv.Itoa(d.Sales), d.Gross.Yuan(), d.Refunds.Yuan(), d.RefundsPending.Yuan(), d.Net.Yuan()}
+		if err := f.cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	return f.close()
 }
 
 // yuanNumber turns fen into the number a spreadsheet cell shows. The value
@@ -150,38 +290,121 @@ func yuanNumber(f app.Fen) float64 {
 	return v
 }
 
-func writeXLSX(w io.Writer, rows []dayRow, sum app.Summary) (err error) {
+// excelEpoch is day 0 of Excel's 1900 date system as it counts from
+// 1 March 1900 on (Excel's phantom 29 February 1900 is why it is the 30th).
+var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
+// excelTime is the serial number of t's wall-clock time in its own zone,
+// to the second: a spreadsheet cell has no zone, so the cell shows the
+// time the shop's clock showed.
+func excelTime(t time.Time) float64 {
+	wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+	return float64(wall.Sub(excelEpoch)/time.Second) / 86400
+}
+
+// excelDay is the serial number of a business day; a malformed day (never
+// in a ledger that passed checkRange) becomes text.
+func excelDay(d app.Day) any {
+	t, err := time.Parse(app.DayLayout, string(d))
+	if err != nil {
+		return string(d)
+	}
+	return float64(t.Sub(excelEpoch) / (24 * time.Hour))
+}
+
+// styles are the XLSX cell styles of an export.
+type styles struct {
+	money, dateTime, date, text, bold int
+}
+
+func newStyles(x *excelize.File) (styles, error) {
+	var st styles
+	for _, s := range []struct {
+		id    *int
+		style excelize.Style
+	}{
+		{&st.money, excelize.Style{CustomNumFmt: ptr(moneyFormat)}},
+		{&st.dateTime, excelize.Style{CustomNumFmt: ptr(dateTimeFormat)}},
+		{&st.date, excelize.Style{CustomNumFmt: ptr(dateFormat)}},
+		{&st.text, excelize.Style{NumFmt: textFormat}},
+		{&st.bold, excelize.Style{Font: &excelize.Font{Bold: true}}},
+	} {
+		id, err := x.NewStyle(&s.style)
+		if err != nil {
+			return st, err
+		}
+		*s.id = id
+	}
+	return st, nil
+}
+
+// sheetNames are the export's sheet names in its language.
+type sheetNames struct{ summary, detail, byDay string }
+
+func namesIn(lang string) sheetNames {
+	return sheetNames{sheetSummary.in(lang), sheetDetail.in(lang), sheetByDay.in(lang)}
+}
+
+func writeXLSX(w io.Writer, rows []dayRow, sum app.Summary, lang string) (err error) {
 	x := excelize.NewFile()
 	defer func() {
 		if cerr := x.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
 	}()
-	money, err := x.NewStyle(&excelize.Style{CustomNumFmt: ptr(moneyFormat)})
+	st, err := newStyles(x)
 	if err != nil {
 		return err
 	}
-	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
+	names := namesIn(lang)
+	if err := x.SetSheetName("Sheet1", names.summary); err != nil {
 		return err
 	}
-	if err := x.SetSheetName("Sheet1", SheetSummary); err != nil {
-		return err
-	}
-	if err := writeSummarySheet(x, sum, money, bold); err != nil {
+	if err := writeSummarySheet(x, names.summary, sum, st, lang); err != nil {
 		return fmt.Errorf("summary sheet: %w", err)
 	}
-	if _, err := x.NewSheet(SheetDetail); err != nil {
-		return err
-	}
-	if err := writeDetailSheet(x, rows, money, bold); err != nil {
+	if err := writeDetailSheet(x, names.detail, rows, st, lang); err != nil {
 		return fmt.Errorf("detail sheet: %w", err)
+	}
+	if len(sum.Days) > 1 {
+		if err := writeDaySheet(x, names.byDay, sum, st, lang); err != nil {
+			return fmt.Errorf("by-day sheet: %w", err)
+		}
 	}
 	_, err = x.WriteTo(w)
 	return err
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// preparePrint makes sheet print as an accountant files it: landscape A4,
+// scaled to one page wide and as many pages tall as it takes, row 1
+// repeated on every page, and row 1 frozen on screen. For a streamed sheet
+// it must run before the stream writer is made, which copies these
+// settings.
+func preparePrint(x *excelize.File, sheet string) error {
+	if err := x.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+		return err
+	}
+	if err := x.SetPageLayout(sheet, &excelize.PageLayoutOptions{
+		Size:        ptr(paperA4),
+		Orientation: ptr("landscape"),
+		FitToWidth:  ptr(1),
+		FitToHeight: ptr(0), // 0: as many pages tall as the rows need
+	}); err != nil {
+		return err
+	}
+	quoted := "'" + strings.ReplaceAll(sheet, "'", "''") + "'"
+	if err := x.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Titles", RefersTo: quoted + "!$1:$1", Scope: sheet,
+	}); err != nil {
+		return err
+	}
+	return x.SetPanes(sheet, headerPane)
+}
+
+// headerPane freezes row 1.
+var headerPane = &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}
 
 // sheetRows writes rows one after another to a sheet, keeping the first
 // error so the caller checks once.
@@ -221,65 +444,98 @@ func (w *sheetRows) put(style int, moneyCols []int, vals ...any) {
 	}
 }
 
-func writeSummarySheet(x *excelize.File, sum app.Summary, money, bold int) error {
-	w := &sheetRows{x: x, sheet: SheetSummary, money: money}
+func writeSummarySheet(x *excelize.File, sheet string, sum app.Summary, st styles, lang string) error {
+	if err := preparePrint(x, sheet); err != nil {
+		return err
+	}
+	w := &sheetRows{x: x, sheet: sheet, money: st.money}
 	yuan := []int{2}
-	w.put(bold, nil, "期间 Period", string(sum.From)+" – "+string(sum.To))
-	w.put(0, nil, "笔数 Sales", sum.Sales)
-	w.put(0, yuan, "收款 Gross", yuanNumber(sum.Gross))
-	w.put(0, yuan, "退款 Refunds", yuanNumber(sum.Refunds))
-	w.put(0, yuan, "退款处理中 Refunds pending", yuanNumber(sum.RefundsPending))
-	w.put(0, yuan, "净额 Net", yuanNumber(sum.Net))
-	w.put(0, nil, "待处理 Flagged", sum.Flagged)
+	w.put(st.bold, nil, lblPeriod.in(lang), string(sum.From)+" – "+string(sum.To))
+	w.put(0, nil, lblSales.in(lang), sum.Sales)
+	w.put(0, yuan, lblGross.in(lang), yuanNumber(sum.Gross))
+	w.put(0, yuan, lblRefunds.in(lang), yuanNumber(sum.Refunds))
+	w.put(0, yuan, lblRefundsPending.in(lang), yuanNumber(sum.RefundsPending))
+	w.put(0, yuan, lblNet.in(lang), yuanNumber(sum.Net))
+	w.put(0, nil, lblFlagged.in(lang), sum.Flagged)
 	w.put(0, nil)
-	w.put(bold, nil, "营业日 Day", "笔数 Sales", "收款 Gross", "退款 Refunds", "退款处理中 Refunds pending", "净额 Net")
+	w.put(st.bold, nil, lblDay.in(lang), lblSales.in(lang), lblGross.in(lang), lblRefunds.in(lang), lblRefundsPending.in(lang), lblNet.in(lang))
 	for _, d := range sum.Days {
 		w.put(0, []int{3, 4, 5, 6}, string(d.Day), d.Sales, yuanNumber(d.Gross), yuanNumber(d.Refunds),
 			yuanNumber(d.RefundsPending), yuanNumber(d.Net))
 	}
 	w.put(0, nil)
-	w.put(bold, nil, "商品 Product", "编号 Id", "数量 Qty", "金额 Amount")
+	w.put(st.bold, nil, lblProduct.in(lang), lblProductID.in(lang), lblQty.in(lang), lblAmount.in(lang))
 	for _, p := range sum.ByProduct {
 		w.put(0, []int{4}, guard(p.Name), guard(p.ProductID), p.Qty, yuanNumber(p.Amount))
+		if w.err == nil {
+			cell, _ := excelize.CoordinatesToCellName(2, w.r)
+			w.err = x.SetCellStyle(sheet, cell, cell, st.text)
+		}
 	}
 	if w.err != nil {
 		return w.err
 	}
-	return x.SetColWidth(SheetSummary, "A", "F", 18)
+	return x.SetColWidth(sheet, "A", "F", 22)
 }
 
-func writeDetailSheet(x *excelize.File, rows []dayRow, money, bold int) error {
-	sw, err := x.NewStreamWriter(SheetDetail)
+// headRow is the bold header row of a streamed sheet.
+func headRow(cols []column, lang string, bold int) []any {
+	head := make([]any, len(cols))
+	for i, h := range headers(cols, lang) {
+		head[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	return head
+}
+
+// streamSheet makes a new sheet ready for printing and returns its stream
+// writer with the column widths set and the header row written.
+func streamSheet(x *excelize.File, sheet string, cols []column, lang string, bold int) (*excelize.StreamWriter, error) {
+	if _, err := x.NewSheet(sheet); err != nil {
+		return nil, err
+	}
+	if err := preparePrint(x, sheet); err != nil {
+		return nil, err
+	}
+	sw, err := x.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, err
+	}
+	// Right to left: excelize's stream writer lists a sheet's columns in
+	// the reverse order they were set, and Excel wants them ascending.
+	for i := len(cols) - 1; i >= 0; i-- {
+		if err := sw.SetColWidth(i+1, i+1, cols[i].width); err != nil {
+			return nil, err
+		}
+	}
+	return sw, sw.SetRow("A1", headRow(cols, lang, bold))
+}
+
+func writeDetailSheet(x *excelize.File, sheet string, rows []dayRow, st styles, lang string) error {
+	sw, err := streamSheet(x, sheet, detailColumns, lang, st.bold)
 	if err != nil {
 		return err
 	}
-	widths := []float64{20, 12, 26, 32, 40, 12, 12, 14, 12, 18, 18}
-	for i, w := range widths {
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-			return err
-		}
-	}
-	head := make([]any, len(detailHeader))
-	for i, h := range detailHeader {
-		head[i] = excelize.Cell{StyleID: bold, Value: h}
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return err
-	}
-	vals := make([]any, len(detailHeader))
+	vals := make([]any, len(detailColumns))
+	money := func(f app.Fen) excelize.Cell { return excelize.Cell{StyleID: st.money, Value: yuanNumber(f)} }
+	text := func(s string) excelize.Cell { return excelize.Cell{StyleID: st.text, Value: s} }
 	for i := range rows {
 		r := &rows[i]
-		vals[0] = r.At.Format(timeLayout)
-		vals[1] = string(r.Day)
-		vals[2] = guard(r.OutTradeNo)
-		vals[3] = guard(r.TransactionID)
+		vals[0] = excelize.Cell{StyleID: st.dateTime, Value: excelTime(r.At)}
+		vals[1] = excelize.Cell{StyleID: st.date, Value: excelDay(r.Day)}
+		vals[2] = text(guard(r.OutTradeNo))
+		vals[3] = text(guard(r.TransactionID))
 		vals[4] = guard(r.items())
-		vals[5] = excelize.Cell{StyleID: money, Value: yuanNumber(r.Total)}
-		vals[6] = excelize.Cell{StyleID: money, Value: yuanNumber(r.Refunded)}
-		vals[7] = excelize.Cell{StyleID: money, Value: yuanNumber(r.Pending)}
-		vals[8] = excelize.Cell{StyleID: money, Value: yuanNumber(r.net())}
-		vals[9] = guard(string(r.State))
-		vals[10] = guard(string(r.Flag))
+		vals[5] = money(r.Total)
+		vals[6] = money(r.Refunded)
+		vals[7] = money(r.Pending)
+		vals[8] = money(r.net())
+		vals[9] = guard(stateText(r.State, lang))
+		vals[10] = guard(string(r.State))
+		vals[11], vals[12] = nil, nil // no flag: blank cells, not empty text
+		if r.Flag != app.FlagNone {
+			vals[11] = guard(flagText(r.Flag, lang))
+			vals[12] = guard(string(r.Flag))
+		}
 		cell, err := excelize.CoordinatesToCellName(1, i+2)
 		if err != nil {
 			return err
@@ -287,6 +543,42 @@ func writeDetailSheet(x *excelize.File, rows []dayRow, money, bold int) error {
 		if err := sw.SetRow(cell, vals); err != nil {
 			return err
 		}
+	}
+	return sw.Flush()
+}
+
+// writeDaySheet writes one row per business day and a total row.
+func writeDaySheet(x *excelize.File, sheet string, sum app.Summary, st styles, lang string) error {
+	sw, err := streamSheet(x, sheet, dayColumns, lang, st.bold)
+	if err != nil {
+		return err
+	}
+	money := func(f app.Fen, style int) excelize.Cell { return excelize.Cell{StyleID: style, Value: yuanNumber(f)} }
+	for i, d := range sum.Days {
+		cell, err := excelize.CoordinatesToCellName(1, i+2)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow(cell, []any{
+			excelize.Cell{StyleID: st.date, Value: excelDay(d.Day)}, d.Sales,
+			money(d.Gross, st.money), money(d.Refunds, st.money), money(d.RefundsPending, st.money), money(d.Net, st.money),
+		}); err != nil {
+			return err
+		}
+	}
+	boldMoney, err := x.NewStyle(&excelize.Style{CustomNumFmt: ptr(moneyFormat), Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	cell, err := excelize.CoordinatesToCellName(1, len(sum.Days)+2)
+	if err != nil {
+		return err
+	}
+	if err := sw.SetRow(cell, []any{
+		excelize.Cell{StyleID: st.bold, Value: lblSum.in(lang)}, excelize.Cell{StyleID: st.bold, Value: sum.Sales},
+		money(sum.Gross, boldMoney), money(sum.Refunds, boldMoney), money(sum.RefundsPending, boldMoney), money(sum.Net, boldMoney),
+	}); err != nil {
+		return err
 	}
 	return sw.Flush()
 }
