@@ -317,7 +317,6 @@ func (k *Kiosk) showPay(o app.Order) {
 	k.setBody("pay", k.pay.obj)
 }
 
-
 func deadlineOf(o app.Order) time.Time {
 	if o.CodeURL == "" {
 		return time.Time{}
