@@ -59,8 +59,27 @@ type Reports interface {
 	// DayOrders lists the orders of business days from..to whose outcome
 	// matters to the owner (paid, refunded, flagged, cancelled), newest first.
 	DayOrders(from, to Day) ([]Order, error)
-	// Export writes days from..to as CSV or XLSX to w.
+	// Export writes days from..to as CSV or XLSX to w, labelled in both
+	// languages.
 	Export(w io.Writer, from, to Day, f ExportFormat) error
+	// ExportWith writes days from..to as opts asks: format, language,
+	// one row per day.
+	ExportWith(w io.Writer, from, to Day, opts ExportOptions) error
+}
+
+// ExportOptions says how an export is written.
+type ExportOptions struct {
+	// Format is ExportCSV or ExportXLSX.
+	Format ExportFormat
+	// Lang is the language of headers, sheet names and state labels: "zh",
+	// "en", or "" for both ("中文 English", the default). The machine codes
+	// of states and flags keep their own columns in every language.
+	Lang string
+	// ByDay makes a CSV export one row per business day (paid orders,
+	// gross, refunds, pending refunds, net) instead of one row per order.
+	// An XLSX export always carries a by-day sheet when the range spans
+	// more than one day.
+	ByDay bool
 }
 
 // PaperKind says which of the kiosk's papers to print.

@@ -35,22 +35,8 @@ const (
 // timeLayout is how CSV times are written, in the shop's zone.
 const timeLayout = "2006-01-02 15:04:05"
 
-// ExportOptions says how ExportWith writes a file. The zero value but for
-// Format is what Export writes.
-type ExportOptions struct {
-	// Format is app.ExportCSV or app.ExportXLSX.
-	Format app.ExportFormat
-	// Lang is the language of headers, sheet names and state labels:
-	// ExportChinese ("zh"), ExportEnglish ("en") or ExportBilingual ("",
-	// the default: "中文 English"). The machine codes of states and flags
-	// keep their own columns in every language.
-	Lang string
-	// ByDay makes a CSV export one row per business day of the range
-	// (paid orders, gross, refunds, pending refunds, net) instead of one
-	// row per order. An XLSX export ignores it: it always carries the
-	// "按日 By day" sheet when the range spans more than one day.
-	ByDay bool
-}
+// ExportOptions says how ExportWith writes a file (app.ExportOptions).
+type ExportOptions = app.ExportOptions
 
 // column is one column of an export table.
 type column struct {

@@ -234,6 +234,10 @@ func (r *fakeReports) Summary(from, to app.Day) (app.Summary, error) {
 
 func (r *fakeReports) DayOrders(app.Day, app.Day) ([]app.Order, error) { return r.orders, nil }
 
+func (r *fakeReports) ExportWith(w io.Writer, from, to app.Day, o app.ExportOptions) error {
+	return r.Export(w, from, to, o.Format)
+}
+
 func (r *fakeReports) Export(w io.Writer, from, to app.Day, f app.ExportFormat) error {
 	_, err := fmt.Fprintf(w, "%s %s %s\n", from, to, f)
 	return err

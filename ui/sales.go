@@ -344,7 +344,7 @@ func (s *salesScreen) showDetail(o app.Order) {
 func (s *salesScreen) export(f app.ExportFormat) {
 	from, to := s.exportRange()
 	var buf bytes.Buffer
-	if err := s.k.eng.Reports().Export(&buf, from, to, f); err != nil {
+	if err := s.k.eng.Reports().ExportWith(&buf, from, to, app.ExportOptions{Format: f, Lang: s.k.cfg.Locale}); err != nil {
 		s.msg.SetText(s.k.errText(err))
 		return
 	}
