@@ -26,12 +26,23 @@ func exitCode(err error) int {
 	return 1
 }
 
+// withDefaultData gives a command the kiosk's own data directory unless
+// -data is among its arguments.
+func withDefaultData(args []string) []string {
+	for _, a := range args {
+		if a == "-data" || a == "--data" || strings.HasPrefix(a, "-data=") || strings.HasPrefix(a, "--data=") {
+			return args
+		}
+	}
+	return append([]string{"-data", defaultDataDir()}, args...)
+}
+
 // run dispatches the subcommands; with none it starts the kiosk.
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "export":
-			return store.ExportCommand(args[1:], stdout, stderr)
+			return store.ExportCommand(withDefaultData(args[1:]), stdout, stderr)
 		case "seed-demo":
 			return store.SeedDemoCommand(args[1:], stdout, stderr)
 		case "catalog":
@@ -50,9 +61,10 @@ const helpText = `saoma — WeChat Pay QR kiosk
 
   saoma [-config FILE] [-data DIR] [-fullscreen] [-customer-display] [-locale zh|en]
         start the kiosk (demo mode when FILE does not exist)
-  saoma export -data DIR -date YYYY-MM-DD [-format csv|xlsx] -o FILE
-  saoma export -data DIR -from YYYY-MM-DD -to YYYY-MM-DD [-format csv|xlsx] -o FILE
-        export sales (the kiosk must not be running)
+  saoma export [-data DIR] -date YYYY-MM-DD [-format csv|xlsx] [-lang zh|en] [-by-day] -o FILE
+  saoma export [-data DIR] -from YYYY-MM-DD -to YYYY-MM-DD [-format csv|xlsx] -o FILE
+        export sales (the kiosk must not be running; DIR defaults to the
+        kiosk's, and to its demo ledger when only demo mode has run)
   saoma catalog -data DIR -import FILE.csv
   saoma catalog -data DIR -list
         load or list products; CSV columns: id,name,price,category[,qr_id[,active]]

@@ -35,6 +35,8 @@ func ExportCommand(args []string, stdout, stderr io.Writer) error {
 	to := fs.String("to", "", "last business day of a range, YYYY-MM-DD")
 	format := fs.String("format", "", "csv or xlsx (default: from -o's extension, else csv)")
 	out := fs.String("o", "", "output file (default stdout)")
+	lang := fs.String("lang", "", "zh or en (default: both, \"中文 English\")")
+	byDay := fs.Bool("by-day", false, "CSV: one row per business day instead of one per order")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,8 +58,14 @@ func ExportCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	path := LedgerPath(*dir)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("no ledger in %s (%s does not exist); nothing to export", *dir, path)
+		demo := LedgerPath(filepath.Join(*dir, "demo"))
+		if _, derr := os.Stat(demo); derr != nil {
+			return fmt.Errorf("no ledger in %s (%s does not exist); nothing to export", *dir, path)
+		}
+		fmt.Fprintf(stderr, "exporting the demo ledger %s (no live ledger in %s)\n", demo, *dir)
+		path = demo
 	}
+	opts := app.ExportOptions{Format: f, Lang: *lang, ByDay: *byDay}
 	s, err := Open(path, Options{ReadOnly: true, Timeout: 500 * time.Millisecond})
 	if errors.Is(err, ErrLocked) {
 		return errRunning(path)
@@ -67,10 +75,10 @@ func ExportCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	if *out == "" {
-		return s.Export(stdout, app.Day(*from), app.Day(*to), f)
+		return s.ExportWith(stdout, app.Day(*from), app.Day(*to), opts)
 	}
 	if err := writeFileAtomic(*out, func(w io.Writer) error {
-		return s.Export(w, app.Day(*from), app.Day(*to), f)
+		return s.ExportWith(w, app.Day(*from), app.Day(*to), opts)
 	}); err != nil {
 		return err
 	}

@@ -66,6 +66,22 @@ func TestExportCommand(t *testing.T) {
 			t.Fatal("export created a ledger")
 		}
 	})
+	t.Run("the demo ledger is found when only demo mode has run", func(t *testing.T) {
+		top := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(top, "demo"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		d := mustOpenPath(t, LedgerPath(filepath.Join(top, "demo")))
+		mustPaid(t, d, "K1DEMO1", at(11, 0))
+		d.Close()
+		var stdout, stderr bytes.Buffer
+		if err := ExportCommand([]string{"-data", top, "-date", "2026-11-22", "-lang", "en"}, &stdout, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stdout.String(), "K1DEMO1") || !strings.Contains(stderr.String(), "demo ledger") {
+			t.Errorf("stdout %q stderr %q", stdout.String(), stderr.String())
+		}
+	})
 }
 
 func TestSeedDemoCommandIsDeterministicAndRealistic(t *testing.T) {
