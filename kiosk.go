@@ -85,6 +85,10 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 	k, err := wire(ctx, f, logger)
 	if err != nil {
 		cancel()
+		if errors.Is(err, store.ErrLocked) {
+			ui.Alert(fyneapp.NewWithID("com.saoma.kiosk"), "Saoma",
+				"收银机已在运行，请使用已打开的窗口。\nSaoma is already running: use the window that is open.")
+		}
 		return err
 	}
 	defer func() {
