@@ -36,7 +36,9 @@ type WxPayConfig struct {
 	AppID string `toml:"appid"`
 	MchID string `toml:"mch_id"`
 	// Key is the 32-character API key; KeyFile, if set, is read instead
-	// (and must not be readable by group or others).
+	// (and must not be readable by group or others). With KeyFile the key
+	// has one home: Save writes a changed key into that file, never into
+	// config.toml.
 	Key     string `toml:"key"`
 	KeyFile string `toml:"key_file"`
 	// SignType is "MD5" (default) or "HMAC-SHA256".
@@ -64,7 +66,8 @@ type WxPayConfig struct {
 	// signs v3 requests; the file must be private (mode 0600).
 	PrivateKeyFile string `toml:"private_key_file"`
 	// APIv3Key (32 characters) decrypts v3 notifications; APIv3KeyFile
-	// keeps it in its own private file instead.
+	// keeps it in its own private file instead (Save then writes a changed
+	// key there, not into config.toml).
 	APIv3Key     string `toml:"apiv3_key"`
 	APIv3KeyFile string `toml:"apiv3_key_file"`
 	// WechatPayPublicKeyFile and WechatPayPublicKeyID are WeChat Pay's
@@ -85,8 +88,18 @@ type RelayConfig struct {
 	// URL is the relay's base URL, e.g. https://relay.example.com; the
 	// kiosk's notify_url is URL + "/wxpay/notify/" + KioskID and it
 	// connects to URL + "/ws".
-	URL   string `toml:"url"`
-	Token string `toml:"token"`
+	URL string `toml:"url"`
+	// Token is this kiosk's bearer token from the relay's kiosks file.
+	// TokenFile, if set, is read instead (it must be private, mode 0600),
+	// and Save writes a changed token there, never into config.toml.
+	Token     string `toml:"token"`
+	TokenFile string `toml:"token_file"`
+	// CAFile is a PEM bundle of CA certificates trusted for the relay's
+	// TLS certificate in addition to the system roots: for a relay whose
+	// certificate a private CA issued, or a shop network that inspects
+	// TLS. Default none (the system roots only). It trusts these CAs for
+	// the relay link only, never for WeChat.
+	CAFile string `toml:"ca_file"`
 }
 
 // PrinterConfig selects and shapes the receipt printer.

@@ -10,8 +10,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +27,13 @@ type ConfigError struct {
 	Key  string
 	Line int
 	Msg  string
+	// Err is the underlying error, when there is one (e.g.
+	// ErrInsecureConfig for a key file readable by others).
+	Err error
 }
+
+// Unwrap returns the underlying error, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 func (e *ConfigError) Error() string {
 	var b strings.Builder
@@ -89,33 +97,31 @@ func LoadConfig(path string) (Config, error) {
 		k := und[0].String()
 		return Config{}, &ConfigError{Path: path, Key: k, Line: keyLine(data, und[0]), Msg: "unknown key"}
 	}
-	for _, f := range []struct {
-		key, path string
-		dst       *string
-	}{{"wxpay.apiv3_key_file", c.WxPay.APIv3KeyFile, &c.WxPay.APIv3Key}, {"wxpay.private_key_file", c.WxPay.PrivateKeyFile, nil}} {
+	fileErr := func(key string, err error) error {
+		return &ConfigError{Path: path, Key: key, Line: keyLine(data, strings.Split(key, ".")), Msg: err.Error(), Err: err}
+	}
+	if p := c.WxPay.PrivateKeyFile; p != "" {
+		if err := checkPrivate(p); err != nil {
+			return Config{}, fileErr("wxpay.private_key_file", err)
+		}
+	}
+	for _, f := range c.secretFiles() {
 		if f.path == "" {
 			continue
 		}
 		if err := checkPrivate(f.path); err != nil {
-			return Config{}, &ConfigError{Path: path, Key: f.key, Line: keyLine(data, strings.Split(f.key, ".")), Msg: err.Error()}
+			return Config{}, fileErr(f.fileKey, err)
 		}
-		if f.dst != nil {
-			b, err := os.ReadFile(f.path)
-			if err != nil {
-				return Config{}, &ConfigError{Path: path, Key: f.key, Line: keyLine(data, strings.Split(f.key, ".")), Msg: err.Error()}
-			}
-			*f.dst = strings.TrimSpace(string(b))
-		}
-	}
-	if c.WxPay.KeyFile != "" {
-		if err := checkPrivate(c.WxPay.KeyFile); err != nil {
-			return Config{}, err
-		}
-		b, err := os.ReadFile(c.WxPay.KeyFile)
+		b, err := os.ReadFile(f.path)
 		if err != nil {
-			return Config{}, &ConfigError{Path: path, Key: "wxpay.key_file", Line: keyLine(data, toml.Key{"wxpay", "key_file"}), Msg: err.Error()}
+			return Config{}, fileErr(f.fileKey, err)
 		}
-		c.WxPay.Key = strings.TrimSpace(string(b))
+		*f.value = strings.TrimSpace(string(b))
+	}
+	if p := c.Relay.CAFile; p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return Config{}, fileErr("relay.ca_file", err)
+		}
 	}
 	if err := c.Validate(); err != nil {
 		var ce *ConfigError
@@ -305,8 +311,37 @@ func (c Config) DayBoundaryDuration() time.Duration {
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
 }
 
-// Save writes the config atomically (a temporary file renamed over the
-// old one) with mode 0600, since it holds secrets.
+// secretFile is a secret with a file form: when path is set, the secret
+// lives in that file and config.toml holds only the path.
+type secretFile struct {
+	key, fileKey string // dotted TOML keys of the inline value and of the path
+	path         string
+	value        *string
+}
+
+// secretFiles lists c's secrets that may live in their own file, with
+// pointers into c.
+func (c *Config) secretFiles() []secretFile {
+	return []secretFile{
+		{"wxpay.key", "wxpay.key_file", c.WxPay.KeyFile, &c.WxPay.Key},
+		{"wxpay.apiv3_key", "wxpay.apiv3_key_file", c.WxPay.APIv3KeyFile, &c.WxPay.APIv3Key},
+		{"relay.token", "relay.token_file", c.Relay.TokenFile, &c.Relay.Token},
+	}
+}
+
+// Save writes the config with mode 0600, since it holds secrets, and
+// atomically (a temporary file renamed over the old one).
+//
+// Each secret has one home: a secret whose file form is set (key_file,
+// apiv3_key_file, token_file) is written into that file (atomically, mode
+// 0600, only when it changed) and never inline into config.toml; an inline
+// copy left there beside the file form is removed, since it was ignored.
+//
+// An existing file is edited in place: only the keys whose value changed
+// are rewritten (or added to their table, or removed when cleared), so the
+// owner's comments, layout and unset keys survive; a value equal to the
+// default of a key the file leaves unset stays unset. A file that cannot
+// be edited that way safely (e.g. multi-line values) is rewritten whole.
 func (c Config) Save(path string) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -314,12 +349,51 @@ func (c Config) Save(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	buf.WriteString("# Saoma kiosk configuration. Holds secrets: keep it mode 0600.\n")
-	if err := toml.NewEncoder(&buf).Encode(c); err != nil {
-		return fmt.Errorf("encode config: %w", err)
+	inline := c // what config.toml holds
+	for _, f := range inline.secretFiles() {
+		if f.path == "" {
+			continue
+		}
+		if err := saveSecret(f.path, *f.value); err != nil {
+			return fmt.Errorf("save %s: %w", f.fileKey, err)
+		}
+		*f.value = ""
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.toml")
+	var out []byte
+	old, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		out, err = encodeConfig(inline)
+	case err != nil:
+		return err
+	default:
+		out, err = editConfig(old, inline)
+		if err != nil {
+			out, err = encodeConfig(inline)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, out)
+}
+
+// saveSecret stores a secret in its own file, unless the file already
+// holds it. An empty secret leaves the file alone.
+func saveSecret(path, value string) error {
+	if value == "" {
+		return nil
+	}
+	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == value {
+		return nil
+	}
+	return writeFileAtomic(path, []byte(value+"\n"))
+}
+
+// writeFileAtomic replaces path with data, mode 0600, through a temporary
+// file in the same directory renamed over it.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
 		return err
 	}
@@ -328,7 +402,7 @@ func (c Config) Save(path string) error {
 		tmp.Close()
 		return err
 	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -340,6 +414,16 @@ func (c Config) Save(path string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// encodeConfig writes c as a whole new file.
+func encodeConfig(c Config) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("# Saoma kiosk configuration. Holds secrets: keep it mode 0600.\n")
+	if err := toml.NewEncoder(&buf).Encode(c); err != nil {
+		return nil, fmt.Errorf("encode config: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // LogValue renders the config for logs with every secret redacted.
@@ -361,3 +445,226 @@ func (c Config) LogValue() slog.Value {
 
 // IsNotExist reports whether err means the config file does not exist.
 func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// errNotEditable is returned by editConfig when the file cannot be edited
+// line by line with confidence; Save then rewrites it whole.
+var errNotEditable = errors.New("config file not editable in place")
+
+// editConfig returns the file text old with the keys whose value differs
+// in c set, added or removed, and every other line kept as it was.
+func editConfig(old []byte, c Config) ([]byte, error) {
+	var was Config
+	if _, err := toml.Decode(string(old), &was); err != nil {
+		return nil, errNotEditable
+	}
+	base := was.WithDefaults()
+	doc := tomlDoc{lines: strings.Split(string(old), "\n")}
+	for _, f := range configLeaves(reflect.ValueOf(c), reflect.ValueOf(base), reflect.ValueOf(was)) {
+		now := f.now.Interface()
+		if now == f.was.Interface() || (f.was.IsZero() && now == f.base.Interface()) {
+			continue // unchanged, or unset in the file and still the default
+		}
+		var err error
+		if f.now.IsZero() {
+			err = doc.remove(f.table, f.key)
+		} else {
+			var v string
+			if v, err = tomlValue(f.now.Interface()); err == nil {
+				err = doc.set(f.table, f.key, v)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := []byte(strings.Join(doc.lines, "\n"))
+	// Trust the edit only if the result reads back as c.
+	var got Config
+	md, err := toml.Decode(string(out), &got)
+	if err != nil || len(md.Undecoded()) > 0 || got.WithDefaults() != c.WithDefaults() {
+		return nil, errNotEditable
+	}
+	return out, nil
+}
+
+// configLeaf is one key of the config: its table ("" for the top level),
+// its name, and its value in the new config, in the file's with defaults
+// applied, and in the file as written.
+type configLeaf struct {
+	table, key     string
+	now, base, was reflect.Value
+}
+
+// configLeaves lists the keys of three Config values side by side, in
+// struct order: top-level keys, then each table's.
+func configLeaves(now, base, was reflect.Value) []configLeaf {
+	var leaves []configLeaf
+	var walk func(table string, now, base, was reflect.Value)
+	walk = func(table string, now, base, was reflect.Value) {
+		t := now.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[Duration]() {
+				walk(name, now.Field(i), base.Field(i), was.Field(i))
+				continue
+			}
+			leaves = append(leaves, configLeaf{table, name, now.Field(i), base.Field(i), was.Field(i)})
+		}
+	}
+	walk("", now, base, was)
+	return leaves
+}
+
+// tomlValue encodes v as a TOML value (the right-hand side of key = v).
+func tomlValue(v any) (string, error) {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(map[string]any{"v": v}); err != nil {
+		return "", err
+	}
+	s, ok := strings.CutPrefix(strings.TrimSpace(buf.String()), "v = ")
+	if !ok {
+		return "", errNotEditable
+	}
+	return s, nil
+}
+
+// tomlDoc is a TOML file as lines, edited one `key = value` line at a
+// time inside [table] sections: enough for the kiosk's flat config, whose
+// values are single-line strings, numbers and booleans.
+type tomlDoc struct{ lines []string }
+
+// find returns the line setting key in table (-1 if none), the line after
+// which a new key of that table goes (-1 if the table has no header), and
+// an error for a layout this editor does not handle.
+func (d *tomlDoc) find(table, key string) (at, insertAfter int, err error) {
+	at, insertAfter = -1, -1
+	cur := ""
+	firstHeader := -1
+	for i, line := range d.lines {
+		t := strings.TrimSpace(line)
+		switch {
+		case t == "" || strings.HasPrefix(t, "#"):
+			continue
+		case strings.HasPrefix(t, "[["):
+			return -1, -1, errNotEditable
+		case strings.HasPrefix(t, "["):
+			name, _, ok := strings.Cut(t[1:], "]")
+			if !ok {
+				return -1, -1, errNotEditable
+			}
+			cur = strings.Trim(strings.TrimSpace(name), `"'`)
+			if firstHeader < 0 {
+				firstHeader = i
+			}
+			if cur == table {
+				insertAfter = i
+			}
+			continue
+		}
+		k, _, ok := strings.Cut(t, "=")
+		if !ok {
+			return -1, -1, errNotEditable // a continuation line: multi-line value
+		}
+		k = strings.TrimSpace(k)
+		if strings.Contains(strings.Trim(k, `"'`), ".") && !strings.HasPrefix(k, `"`) {
+			return -1, -1, errNotEditable // dotted keys
+		}
+		if cur != table {
+			continue
+		}
+		insertAfter = i
+		if strings.Trim(k, `"'`) == key {
+			if at >= 0 {
+				return -1, -1, errNotEditable // set twice: not valid TOML anyway
+			}
+			at = i
+		}
+	}
+	if table == "" && insertAfter < 0 {
+		// No top-level key yet: before the first table and the comments
+		// that introduce it, or at the end of a file without tables.
+		insertAfter = len(d.lines) - 1
+		if firstHeader >= 0 {
+			insertAfter = firstHeader - 1
+			for insertAfter >= 0 && strings.HasPrefix(strings.TrimSpace(d.lines[insertAfter]), "#") {
+				insertAfter--
+			}
+		}
+	}
+	return at, insertAfter, nil
+}
+
+// set writes key = value in table: in place of the existing line (keeping
+// its indentation and trailing comment), or as a new line at the end of
+// the table, or in a new table at the end of the file.
+func (d *tomlDoc) set(table, key, value string) error {
+	at, after, err := d.find(table, key)
+	if err != nil {
+		return err
+	}
+	if at >= 0 {
+		line := d.lines[at]
+		eq := strings.Index(line, "=")
+		rest := line[eq+1:]
+		start := len(rest) - len(strings.TrimLeft(rest, " \t"))
+		end, err := valueEnd(rest[start:])
+		if err != nil {
+			return err
+		}
+		d.lines[at] = line[:eq+1] + rest[:start] + value + rest[start+end:]
+		return nil
+	}
+	kv := key + " = " + value
+	if after < 0 && table != "" {
+		// A new table at the end, after a blank line.
+		for len(d.lines) > 0 && strings.TrimSpace(d.lines[len(d.lines)-1]) == "" {
+			d.lines = d.lines[:len(d.lines)-1]
+		}
+		d.lines = append(d.lines, "", "["+table+"]", kv, "")
+		return nil
+	}
+	d.lines = slices.Insert(d.lines, after+1, kv)
+	return nil
+}
+
+// remove deletes the line setting key in table, if there is one.
+func (d *tomlDoc) remove(table, key string) error {
+	at, _, err := d.find(table, key)
+	if err != nil || at < 0 {
+		return err
+	}
+	d.lines = slices.Delete(d.lines, at, at+1)
+	return nil
+}
+
+// valueEnd returns the length of the single-line TOML value at the start
+// of s (what follows is spaces and perhaps a comment).
+func valueEnd(s string) (int, error) {
+	switch {
+	case strings.HasPrefix(s, `"""`), strings.HasPrefix(s, "'''"), strings.HasPrefix(s, "["), strings.HasPrefix(s, "{"):
+		return 0, errNotEditable
+	case strings.HasPrefix(s, `"`):
+		for i := 1; i < len(s); i++ {
+			switch s[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1, nil
+			}
+		}
+		return 0, errNotEditable
+	case strings.HasPrefix(s, "'"):
+		if i := strings.IndexByte(s[1:], '\''); i >= 0 {
+			return i + 2, nil
+		}
+		return 0, errNotEditable
+	}
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		return len(strings.TrimRight(s[:i], " \t")), nil
+	}
+	return len(strings.TrimRight(s, " \t\r")), nil
+}

@@ -259,3 +259,197 @@ func TestLoadConfigV3(t *testing.T) {
 		})
 	}
 }
+
+// commentedConfig is goodConfig as an owner keeps it: comments, a blank
+// line layout and keys left to their defaults.
+const commentedConfig = `# Saoma at 老王咖啡 — edited by hand, keep the comments.
+shop = "老王咖啡" # on receipts
+kiosk_id = "k1"
+
+# The merchant account.
+[wxpay]
+appid = "wx1234567890abcdef"
+mch_id = "1900000109"
+KEYLINE
+
+[relay]
+url = "https://relay.example.com"   # the public name
+TOKENLINE
+
+[printer]
+kind = "tcp"
+address = "192.168.1.50:9100"
+`
+
+const (
+	oldKey = "0123456789abcdef0123456789abcdef"
+	newKey = "fedcba9876543210fedcba9876543210"
+)
+
+// secretFile writes a private file holding secret and returns its path.
+func secretFileWith(t *testing.T, secret string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(p, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestConfigSaveWritesSecretsToTheirOwnFile(t *testing.T) {
+	keyFile := secretFileWith(t, oldKey)
+	tokenFile := secretFileWith(t, "old-token")
+	text := strings.NewReplacer("KEYLINE", `key_file = "`+keyFile+`"`, "TOKENLINE", `token_file = "`+tokenFile+`"`).Replace(commentedConfig)
+	p := writeConfig(t, text, 0o600)
+	c, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Relay.Token != "old-token" {
+		t.Fatalf("token_file not read: %q", c.Relay.Token)
+	}
+	c.WxPay.Key, c.Relay.Token = newKey, "new-token" // typed in Settings
+	if err := c.WithDefaults().Save(p); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.WxPay.Key != newKey || back.Relay.Token != "new-token" {
+		t.Errorf("after saving, the kiosk starts with key %q token %q; want the ones typed in Settings", back.WxPay.Key, back.Relay.Token)
+	}
+	for file, want := range map[string]string{keyFile: newKey + "\n", tokenFile: "new-token\n"} {
+		if got := readText(t, file); got != want {
+			t.Errorf("%s holds %q, want %q", file, got, want)
+		}
+		if st, _ := os.Stat(file); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v", file, st.Mode().Perm())
+		}
+	}
+	if got := readText(t, p); got != text {
+		t.Errorf("config.toml changed though only secrets in their own files did:\n%s\nwant\n%s", got, text)
+	}
+}
+
+func TestConfigSaveAPIv3KeyToItsFile(t *testing.T) {
+	keyFile := secretFileWith(t, oldKey)
+	p := v3Config(t, func(s string) string {
+		return strings.Replace(s, `apiv3_key = "`+oldKey+`"`, `apiv3_key_file = "`+keyFile+`"`, 1)
+	}, 0o600)
+	c, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.WxPay.APIv3Key = newKey
+	if err := c.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := LoadConfig(p); err != nil || back.WxPay.APIv3Key != newKey {
+		t.Errorf("APIv3 key after save: %q, %v", back.WxPay.APIv3Key, err)
+	}
+	if strings.Contains(readText(t, p), newKey) {
+		t.Error("the APIv3 key was written inline as well")
+	}
+}
+
+func TestConfigSaveRemovesAnIgnoredInlineCopy(t *testing.T) {
+	keyFile := secretFileWith(t, oldKey)
+	text := strings.NewReplacer("KEYLINE", `key = "`+oldKey+`"
+key_file = "`+keyFile+`"`, "TOKENLINE", `token = "secret-token"`).Replace(commentedConfig)
+	p := writeConfig(t, text, 0o600)
+	c, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.WxPay.Key = newKey
+	if err := c.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	got := readText(t, p)
+	if strings.Contains(got, oldKey) || strings.Contains(got, newKey) {
+		t.Errorf("config.toml still holds a key beside key_file:\n%s", got)
+	}
+	if readText(t, keyFile) != newKey+"\n" {
+		t.Error("key file not updated")
+	}
+}
+
+func TestConfigSaveEditsInPlace(t *testing.T) {
+	inline := strings.NewReplacer("KEYLINE", `key = "`+oldKey+`" # 商户平台 → API安全`, "TOKENLINE", `token = "secret-token"`).Replace(commentedConfig)
+	cases := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"an unchanged config is written back byte for byte", func(*Config) {}, inline},
+		{"a changed inline key is replaced on its line, keeping its comment", func(c *Config) { c.WxPay.Key = newKey },
+			strings.Replace(inline, oldKey, newKey, 1)},
+		{"a changed top-level value keeps the comment after it", func(c *Config) { c.Shop = `老王 "咖啡"` },
+			strings.Replace(inline, `shop = "老王咖啡" # on receipts`, `shop = "老王 \"咖啡\"" # on receipts`, 1)},
+		{"a new key is added at the end of its table", func(c *Config) { c.Printer.KickDrawer = true },
+			strings.Replace(inline, `address = "192.168.1.50:9100"`, `address = "192.168.1.50:9100"
+kick_drawer = true`, 1)},
+		{"a new top-level key goes before the first table's comments", func(c *Config) { c.DayBoundary = "04:00" },
+			strings.Replace(inline, `kiosk_id = "k1"`, `kiosk_id = "k1"
+day_boundary = "04:00"`, 1)},
+		{"a missing table is appended", func(c *Config) { c.Speaker.Volume = 60 }, inline + "\n[speaker]\nvolume = 60\n"},
+		{"a cleared value is removed", func(c *Config) { c.Printer.Kind, c.Printer.Address = "device", ""; c.Printer.Device = "/dev/usb/lp0" },
+			strings.Replace(inline, `kind = "tcp"
+address = "192.168.1.50:9100"`, `kind = "device"
+device = "/dev/usb/lp0"`, 1)},
+		{"a default the file leaves unset stays unset", func(c *Config) { *c = c.WithDefaults() }, inline},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeConfig(t, inline, 0o600)
+			c, err := LoadConfig(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.edit(&c)
+			if err := c.Save(p); err != nil {
+				t.Fatal(err)
+			}
+			if got := readText(t, p); got != tc.want {
+				t.Errorf("saved:\n%s\nwant:\n%s", got, tc.want)
+			}
+			back, err := LoadConfig(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if back.WithDefaults() != c.WithDefaults() {
+				t.Errorf("reads back as\n%+v\nwant\n%+v", back, c)
+			}
+		})
+	}
+}
+
+func TestConfigSaveRewritesWhatItCannotEditInPlace(t *testing.T) {
+	text := strings.Replace(goodConfig, `shop = "老王咖啡"`, `shop = """老王咖啡"""`, 1)
+	p := writeConfig(t, text, 0o600)
+	c, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Shop = "小王咖啡"
+	if err := c.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadConfig(p)
+	if err != nil || back != c {
+		t.Errorf("rewritten config reads back as %+v, %v; want %+v", back, err, c)
+	}
+	if st, _ := os.Stat(p); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", st.Mode().Perm())
+	}
+}

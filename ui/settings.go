@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -22,6 +23,7 @@ type settingsScreen struct {
 	appID, mchID, key, cert *keyEntry
 	signType                *keySelect
 	relayURL, relayToken    *keyEntry
+	relayCA                 *keyEntry
 	printerKind             *keySelect
 	printerAddr             *keyEntry
 	paper                   *keySelect
@@ -52,6 +54,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	s.signType.SetSelected(orDefault(c.WxPay.SignType, "MD5"))
 	s.relayURL = entry(c.Relay.URL)
 	s.relayToken = secret(c.Relay.Token != "")
+	s.relayCA = entry(c.Relay.CAFile)
 	s.printerKind = newSelect(k, []string{"png", "tcp", "device", "cups", "none"}, nil)
 	s.printerKind.SetSelected(orDefault(c.Printer.Kind, "png"))
 	addr := c.Printer.Address
@@ -77,7 +80,8 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		fi(l.T("language"), s.language), fi(l.T("day.boundary"), s.boundary))
 	wx := group(l.T("group.wx"), fi(l.T("wx.appid"), s.appID), fi(l.T("wx.mchid"), s.mchID),
 		fi(l.T("wx.key"), s.key), fi(l.T("wx.signtype"), s.signType), fi(l.T("wx.cert"), s.cert))
-	relay := group(l.T("group.relay"), fi(l.T("relay.url"), s.relayURL), fi(l.T("relay.token"), s.relayToken))
+	relay := group(l.T("group.relay"), fi(l.T("relay.url"), s.relayURL), fi(l.T("relay.token"), s.relayToken),
+		fi(l.T("relay.ca"), s.relayCA))
 	prn := group(l.T("group.printer"), fi(l.T("printer.kind"), s.printerKind), fi(l.T("printer.addr"), s.printerAddr),
 		fi(l.T("printer.paper"), s.paper))
 	if k.opts.TestPrint != nil {
@@ -91,11 +95,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		prn = container.NewVBox(prn, test)
 	}
 	pins := group(l.T("group.pins"), fi(l.T("pin.new.owner"), s.ownerPIN), fi(l.T("pin.new.cashier"), s.cashierPIN))
-	about := widget.NewCard(l.T("about"), "", widget.NewForm(
-		fi(l.T("version"), widget.NewLabel(k.opts.Version)),
-		fi(l.T("data.dir"), wrapLabel(k.opts.DataDir)),
-		fi(l.T("sim.page"), wrapLabel(orDefault(k.opts.SimURL, "—"))),
-	))
+	about := widget.NewCard(l.T("about"), "", widget.NewForm(aboutItems(k, nil)...))
 	save := newButton(k, l.T("save"), s.save)
 	save.Importance = widget.HighImportance
 	top := container.NewHBox(newButton(k, l.T("back"), k.back),
@@ -103,6 +103,43 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	cols := container.NewGridWithColumns(2, container.NewVBox(shop, relay, prn), container.NewVBox(wx, pins, about))
 	s.obj = container.NewPadded(container.NewBorder(top, container.NewVBox(s.msg, save), nil, nil, container.NewVScroll(cols)))
 	return s
+}
+
+// aboutItems are the rows of Settings → About. certExpiry, if set, gives
+// the relay certificate's expiry (relay.Client.CertExpiry) for a row of
+// its own, shown only with a relay.
+func aboutItems(k *Kiosk, certExpiry func() time.Time) []*widget.FormItem {
+	l := k.lang
+	fi := widget.NewFormItem
+	items := []*widget.FormItem{
+		fi(l.T("version"), widget.NewLabel(k.opts.Version)),
+		fi(l.T("data.dir"), wrapLabel(k.opts.DataDir)),
+		fi(l.T("sim.page"), wrapLabel(orDefault(k.opts.SimURL, "—"))),
+	}
+	if certExpiry != nil && k.cfg.Relay.URL != "" {
+		items = append(items, fi(l.T("relay.cert"), widget.NewLabel(relayCertText(l, certExpiry(), k.now().In(k.loc)))))
+	}
+	return items
+}
+
+// relayCertSoon is how close to its expiry the relay certificate is
+// flagged in Settings: a month leaves time to renew it.
+const relayCertSoon = 30 * 24 * time.Hour
+
+// relayCertText says until when the relay's certificate is valid, flagging
+// an expired one and one expiring within relayCertSoon.
+func relayCertText(l lang, expiry, now time.Time) string {
+	if expiry.IsZero() {
+		return l.T("relay.cert.unknown")
+	}
+	date := expiry.In(now.Location()).Format("2006-01-02")
+	switch left := expiry.Sub(now); {
+	case left <= 0:
+		return l.T("relay.cert.expired", date)
+	case left < relayCertSoon:
+		return l.T("relay.cert.soon", date, int(relayCertSoon/(24*time.Hour)))
+	}
+	return date
 }
 
 func wrapLabel(s string) *widget.Label {
@@ -131,7 +168,7 @@ func (s *settingsScreen) save() {
 	if s.key.Text != "" {
 		c.WxPay.Key = s.key.Text
 	}
-	c.Relay.URL = s.relayURL.Text
+	c.Relay.URL, c.Relay.CAFile = s.relayURL.Text, s.relayCA.Text
 	if s.relayToken.Text != "" {
 		c.Relay.Token = s.relayToken.Text
 	}

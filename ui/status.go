@@ -78,11 +78,8 @@ func newStatusBar(k *Kiosk) *statusBar {
 
 func (b *statusBar) set(st app.Status) {
 	l := b.k.lang
-	if st.Link == app.LinkConnected {
-		b.link.set(colorPay, l.T("link.connected"))
-	} else {
-		b.link.set(colorWaiting, l.T("link.polling"))
-	}
+	col, key := linkChip(st.Link, false)
+	b.link.set(col, l.T(key))
 	// A printer problem is an amber chip that retries when tapped; it
 	// never blocks the next sale.
 	showIf(b.printer.obj, st.Printer.OK)
@@ -113,4 +110,18 @@ func problemKey(detail string) string {
 		return "nopaper"
 	}
 	return "error"
+}
+
+// linkChip is the relay link chip's colour and string key. certInvalid
+// (the relay's TLS certificate was refused: not trusted, expired, or for
+// another name) says more than "polling only": the owner must fix the
+// certificate or [relay] ca_file, and waiting will not help.
+func linkChip(link app.LinkState, certInvalid bool) (color.Color, string) {
+	switch {
+	case link == app.LinkConnected:
+		return colorPay, "link.connected"
+	case certInvalid:
+		return colorDanger, "link.cert"
+	}
+	return colorWaiting, "link.polling"
 }

@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,6 +101,154 @@ type ClientConfig struct {
 	StatePath string
 	// TLSConfig configures wss connections; default the system roots.
 	TLSConfig *tls.Config
+	// CAFile, if set, is a PEM bundle of CA certificates trusted for the
+	// relay in addition to the system roots (and to TLSConfig.RootCAs if
+	// set): for a relay whose certificate a private CA issued, or a shop
+	// network that inspects TLS. Default none. Adding a CA trusts it for
+	// this link only, not for the kiosk's calls to WeChat.
+	CAFile string
+	// OnTLSFailure, if set, is called when connecting fails because the
+	// relay's certificate is not accepted (not trusted, expired, issued for
+	// another name) or the TLS handshake fails otherwise. It is called once
+	// per kind of failure: again only when the kind changes or after the
+	// link was up in between, so a kiosk can show "relay certificate not
+	// trusted or expired" until OnLink(true) says otherwise. The client
+	// keeps retrying meanwhile (the certificate may be renewed).
+	OnTLSFailure func(err *TLSError)
+}
+
+// TLSProblem is why the relay's TLS handshake failed.
+type TLSProblem int
+
+// The TLS problems a TLSError reports.
+const (
+	// TLSUntrusted: the certificate's issuer is not among the trusted
+	// roots (system roots plus CAFile), or the chain is invalid.
+	TLSUntrusted TLSProblem = iota + 1
+	// TLSExpired: the certificate (or one in its chain) is expired or
+	// not yet valid; a kiosk clock far off causes this too.
+	TLSExpired
+	// TLSHostname: the certificate is valid for other names than the
+	// relay URL's host.
+	TLSHostname
+	// TLSHandshake: the handshake failed for another reason (the relay
+	// does not speak TLS on that port, no common protocol version, an
+	// alert from the relay).
+	TLSHandshake
+)
+
+// String returns "not trusted", "expired", "wrong host name" or
+// "handshake failed".
+func (p TLSProblem) String() string {
+	switch p {
+	case TLSUntrusted:
+		return "not trusted"
+	case TLSExpired:
+		return "expired"
+	case TLSHostname:
+		return "wrong host name"
+	case TLSHandshake:
+		return "handshake failed"
+	}
+	return "TLSProblem(" + strconv.Itoa(int(p)) + ")"
+}
+
+// TLSError is returned (wrapped) by a connection attempt that failed in
+// the TLS handshake, and passed to ClientConfig.OnTLSFailure.
+type TLSError struct {
+	Problem TLSProblem
+	// NotAfter is the expiry of the certificate that failed, when the
+	// failure names one (an expired certificate); zero otherwise.
+	NotAfter time.Time
+	// Err is the crypto/tls or crypto/x509 error.
+	Err error
+}
+
+func (e *TLSError) Error() string {
+	return "TLS failure: relay certificate " + e.Problem.String() + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying crypto/tls or crypto/x509 error.
+func (e *TLSError) Unwrap() error { return e.Err }
+
+// classifyTLS returns err as a *TLSError when it is a TLS handshake
+// failure, else nil.
+func classifyTLS(err error) *TLSError {
+	if err == nil {
+		return nil
+	}
+	var (
+		invalid  x509.CertificateInvalidError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		verify   *tls.CertificateVerificationError
+		record   tls.RecordHeaderError
+		alert    tls.AlertError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		if invalid.Reason == x509.Expired {
+			te := &TLSError{Problem: TLSExpired, Err: err}
+			if invalid.Cert != nil {
+				te.NotAfter = invalid.Cert.NotAfter
+			}
+			return te
+		}
+		return &TLSError{Problem: TLSUntrusted, Err: err}
+	case errors.As(err, &hostname):
+		return &TLSError{Problem: TLSHostname, Err: err}
+	case errors.As(err, &unknown), errors.As(err, &verify):
+		// A platform verifier (macOS, Windows) reports its own errors
+		// inside CertificateVerificationError: not trusted, for want of
+		// a finer reason.
+		return &TLSError{Problem: TLSUntrusted, Err: err}
+	case errors.As(err, &record), errors.As(err, &alert):
+		return &TLSError{Problem: TLSHandshake, Err: err}
+	}
+	return nil
+}
+
+// relayTLSConfig returns the TLS configuration for dialing the relay:
+// base (or a fresh one) with CAFile's certificates added to the roots and
+// record called with the leaf certificate of every verified handshake.
+func relayTLSConfig(base *tls.Config, caFile string, record func(leaf *x509.Certificate)) (*tls.Config, error) {
+	var cfg *tls.Config
+	if base != nil {
+		cfg = base.Clone()
+	} else {
+		cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("relay client: CA file: %w", err)
+		}
+		pool := cfg.RootCAs
+		if pool == nil {
+			if pool, err = x509.SystemCertPool(); err != nil {
+				pool = x509.NewCertPool() // no system roots here: the CA file alone
+			}
+		} else {
+			pool = pool.Clone()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("relay client: CA file %s holds no PEM certificate", caFile)
+		}
+		cfg.RootCAs = pool
+	}
+	next := cfg.VerifyConnection
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		if next != nil {
+			if err := next(cs); err != nil {
+				return err
+			}
+		}
+		if len(cs.PeerCertificates) > 0 {
+			record(cs.PeerCertificates[0])
+		}
+		return nil
+	}
+	return cfg, nil
 }
 
 // Client keeps a kiosk's websocket to the relay up and delivers what comes
@@ -115,6 +264,9 @@ type Client struct {
 	mu      sync.Mutex
 	epoch   string
 	lastSeq uint64
+	// certExpiry is the NotAfter of the relay's certificate on the last
+	// verified handshake.
+	certExpiry time.Time
 }
 
 // clientState is the StatePath file.
@@ -159,13 +311,17 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg:   cfg,
 		log:   cfg.Logger,
 		wsURL: u.String(),
-		dialer: &websocket.Dialer{
-			Proxy:            http.ProxyFromEnvironment,
-			HandshakeTimeout: clientHandshakeTimeout,
-			TLSClientConfig:  cfg.TLSConfig,
-			ReadBufferSize:   2048,
-			WriteBufferSize:  1024,
-		},
+	}
+	tlsCfg, err := relayTLSConfig(cfg.TLSConfig, cfg.CAFile, c.recordCert)
+	if err != nil {
+		return nil, err
+	}
+	c.dialer = &websocket.Dialer{
+		Proxy:            http.ProxyFromEnvironment,
+		HandshakeTimeout: clientHandshakeTimeout,
+		TLSClientConfig:  tlsCfg,
+		ReadBufferSize:   2048,
+		WriteBufferSize:  1024,
 	}
 	if cfg.StatePath != "" {
 		data, err := os.ReadFile(cfg.StatePath)
@@ -185,6 +341,22 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 
 // Connected reports whether the link is up: connected and welcomed.
 func (c *Client) Connected() bool { return c.up.Load() }
+
+// CertExpiry is when the relay's certificate expires (the NotAfter of the
+// leaf certificate seen on the last verified TLS handshake), for Settings
+// to show; zero before the first handshake and for a plain ws:// relay.
+func (c *Client) CertExpiry() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.certExpiry
+}
+
+// recordCert remembers the expiry of a verified relay certificate.
+func (c *Client) recordCert(leaf *x509.Certificate) {
+	c.mu.Lock()
+	c.certExpiry = leaf.NotAfter
+	c.mu.Unlock()
+}
 
 // state returns the epoch and last acknowledged sequence.
 func (c *Client) state() (string, uint64) {
@@ -282,6 +454,7 @@ func (c *Client) Run(ctx context.Context) error {
 		return nil
 	}
 	attempt := 0
+	var reported TLSProblem // the TLS failure last passed to OnTLSFailure
 	for {
 		welcomed, err := c.connect(ctx)
 		if ctx.Err() != nil {
@@ -289,13 +462,23 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		if welcomed {
 			attempt = 0
+			reported = 0
 		}
 		d := backoff(attempt, c.cfg.MinBackoff, c.cfg.MaxBackoff, rand.Int64N)
 		var se *statusError
-		if errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden) {
+		var te *TLSError
+		switch {
+		case errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden):
 			c.log.Error("relay refused this kiosk's credentials; check [relay] token and the relay's kiosks file", "status", se.status)
 			d = c.cfg.MaxBackoff/2 + backoff(attempt, c.cfg.MaxBackoff/2, c.cfg.MaxBackoff/2, rand.Int64N)
-		} else {
+		case errors.As(err, &te):
+			c.log.Warn("relay certificate not accepted; check the relay's certificate and [relay] ca_file",
+				"problem", te.Problem.String(), "err", err, "in", d.Round(time.Millisecond))
+			if te.Problem != reported && c.cfg.OnTLSFailure != nil {
+				c.cfg.OnTLSFailure(te)
+			}
+			reported = te.Problem
+		default:
 			c.log.Info("relay link down; reconnecting", "err", err, "in", d.Round(time.Millisecond))
 		}
 		attempt++
@@ -329,6 +512,9 @@ func (c *Client) connect(ctx context.Context) (welcomed bool, err error) {
 	if err != nil {
 		if resp != nil {
 			return false, fmt.Errorf("relay client: dial: %w", &statusError{resp.StatusCode})
+		}
+		if te := classifyTLS(err); te != nil {
+			return false, fmt.Errorf("relay client: dial: %w", te)
 		}
 		return false, fmt.Errorf("relay client: dial: %w", err)
 	}
