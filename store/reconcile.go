@@ -132,8 +132,9 @@ func (s *Store) ExplainDifference(day app.Day, i int, note string, at time.Time)
 
 // BillOrders lists the orders whose payment or refunds may fall on day's
 // bill (a Beijing calendar day): the orders of business days day−1 to
-// day+1 and the orders of the refunds asked for on those days, each once.
-// app.Reconcile picks what falls inside the day.
+// day+1, the orders of the refunds asked for on those days and every
+// order still open (a payment the kiosk never heard of leaves its order
+// awaiting), each once. app.Reconcile picks what falls inside the day.
 func (s *Store) BillOrders(day app.Day) ([]app.Order, error) {
 	if _, err := app.ParseDay(string(day)); err != nil {
 		return nil, fmt.Errorf("bill orders: %w: %w", err, ErrInvalid)
@@ -146,6 +147,16 @@ func (s *Store) BillOrders(day app.Day) ([]app.Order, error) {
 	seen := make(map[string]bool, len(out))
 	for _, o := range out {
 		seen[o.OutTradeNo] = true
+	}
+	open, err := s.OpenOrders()
+	if err != nil {
+		return nil, fmt.Errorf("bill orders of %s: %w", day, err)
+	}
+	for _, o := range open {
+		if !seen[o.OutTradeNo] {
+			seen[o.OutTradeNo] = true
+			out = append(out, o)
+		}
 	}
 	var more []string
 	err = s.scan(from, to, func(*dayRow) error { return nil }, func(r *refundDayRow) error {
