@@ -129,8 +129,8 @@ func TestReconcileFindsEveryKindOfDifference(t *testing.T) {
 
 func TestReconcileTotalsWhatReachesTheBank(t *testing.T) {
 	bill := []app.BillRow{
-		payRow("K1", 3800, "T1", at(9, 0)),    // fee 23
-		payRow("K2", 84, "T2", at(9, 30)),     // fee 1
+		payRow("K1", 3800, "T1", at(9, 0)),                  // fee 23
+		payRow("K2", 84, "T2", at(9, 30)),                   // fee 1
 		refundRow("K1", "K1-R1", 1000, app.RefundSucceeded), // fee −6
 	}
 	ledger := []app.Order{paidOrder("K1", 3800, "T1", at(9, 0), app.Refund{OutRefundNo: "K1-R1", Amount: 1000, State: app.RefundSucceeded, CreatedAt: at(12, 0)}),
