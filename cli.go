@@ -43,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		switch args[0] {
 		case "export":
 			return store.ExportCommand(withDefaultData(args[1:]), stdout, stderr)
+		case "reconcile":
+			return reconcileCommand(withDefaultData(args[1:]), stdout, stderr)
 		case "seed-demo":
 			return store.SeedDemoCommand(args[1:], stdout, stderr)
 		case "catalog":
@@ -51,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprint(stdout, helpText)
 			return nil
 		default:
-			return fmt.Errorf("%w: unknown command %q (want export, catalog, seed-demo or no command to start the kiosk)", errUsage, args[0])
+			return fmt.Errorf("%w: unknown command %q (want export, reconcile, catalog, seed-demo or no command to start the kiosk)", errUsage, args[0])
 		}
 	}
 	return runKiosk(args, stdout, stderr)
@@ -65,6 +67,9 @@ const helpText = `saoma — WeChat Pay QR kiosk
   saoma export [-data DIR] -from YYYY-MM-DD -to YYYY-MM-DD [-format csv|xlsx] -o FILE
         export sales (the kiosk must not be running; DIR defaults to the
         kiosk's, and to its demo ledger when only demo mode has run)
+  saoma reconcile [-data DIR] [-config FILE] [-date YYYY-MM-DD]
+        match a day against WeChat's bill (the kiosk must not be running);
+        exits 1 when the ledger and the bill differ
   saoma catalog -data DIR -import FILE.csv
   saoma catalog -data DIR -list
         load or list products; CSV columns: id,name,price,category[,qr_id[,active]]

@@ -3,12 +3,18 @@ package wxsim
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
+	"math"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"saoma/payment/wxpay"
+	"saoma/payment/wxpayv3"
 )
 
 // billColumns returns the column sets of WXPAY_V2.md §4.7 (new format) for
@@ -34,12 +40,46 @@ func billColumns(billType string) (cols, summary []string) {
 	return all, summary
 }
 
-// feeRateText is the simulated merchant's processing fee rate as the bill prints it.
-const feeRateText = "0.60%"
+// DefaultFeeRate is WeChat Pay's standard processing fee for ordinary
+// merchants: 0.6 % of each payment.
+const DefaultFeeRate = 0.006
 
-// fee returns the 0.6% processing fee of amount fen, rounded half up to
-// whole fen.
-func fee(amount int64) int64 { return (amount*6 + 500) / 1000 }
+// feePPM is the simulated merchant's fee rate (Config.FeeRate) in parts
+// per million, so fees are computed in integers.
+func (s *Sim) feePPM() int64 { return ratePPM(s.cfg.FeeRate) }
+
+// ratePPM converts a fee rate to parts per million; 0 or less is
+// DefaultFeeRate.
+func ratePPM(rate float64) int64 {
+	if rate <= 0 {
+		rate = DefaultFeeRate
+	}
+	return int64(math.Round(rate * 1e6))
+}
+
+// fee returns the processing fee of amount fen at ppm parts per million,
+// rounded to the fen half up (四舍五入) on the absolute amount, per
+// transaction, as WeChat's bill shows it: at 0.6 % a ¥0.83 payment pays no
+// fee (0.498 fen) and a ¥0.84 one pays 1 fen (0.504 fen). A refund's fee
+// (fee returned) is the same rule applied to the refund, negated by the
+// caller.
+func fee(amount, ppm int64) int64 {
+	neg := amount < 0
+	if neg {
+		amount = -amount
+	}
+	f := (amount*ppm + 500_000) / 1_000_000
+	if neg {
+		f = -f
+	}
+	return f
+}
+
+// feeRateText prints a rate as the bill's 费率 column does: "0.60%".
+func feeRateText(ppm int64) string {
+	bp := (ppm + 50) / 100 // hundredths of a percent
+	return fmt.Sprintf("%d.%02d%%", bp/100, bp%100)
+}
 
 // yuan renders fen as yuan with two decimals ("12.50", "-0.04").
 func yuan(fen int64) string {
@@ -80,25 +120,10 @@ func (s *Sim) downloadBill(req *request) reply {
 	if tt := p["tar_type"]; tt != "" && tt != "GZIP" {
 		return reply{err: protoFail("invalid tar_type")}
 	}
-	now := s.clock.Now().In(wxpay.Shanghai())
-	next := day.AddDate(0, 0, 1)
-	if !s.cfg.InstantBills && now.Before(next.Add(10*time.Hour)) {
-		if now.Before(next) {
-			return reply{err: protoFail("No Bill Exist")}
-		}
-		return reply{err: protoFail("Bill Creating")}
+	data, fail := s.bill(day, billType)
+	if fail != "" {
+		return reply{err: protoFail(fail)}
 	}
-	if now.Sub(day) > 93*24*time.Hour {
-		return reply{err: protoFail("No Bill Exist")} // only the last 3 months
-	}
-
-	s.mu.Lock()
-	rows := s.billRowsLocked(day, next, billType)
-	s.mu.Unlock()
-	if len(rows) == 0 {
-		return reply{err: protoFail("No Bill Exist")}
-	}
-	data := renderBill(rows, billType)
 	if p["tar_type"] == "GZIP" {
 		var buf bytes.Buffer
 		zw := gzip.NewWriter(&buf)
@@ -109,6 +134,108 @@ func (s *Sim) downloadBill(req *request) reply {
 		return reply{raw: buf.Bytes(), gzip: true}
 	}
 	return reply{raw: data}
+}
+
+// Why a bill is refused (v2's return_msg).
+const (
+	billNotExist = "No Bill Exist"
+	billCreating = "Bill Creating"
+)
+
+// bill renders the bill of the Beijing day starting at day, or says why
+// there is none: billNotExist (no trade, a day not over, older than 3
+// months) or billCreating (before 10:00 the next day unless
+// Config.InstantBills).
+func (s *Sim) bill(day time.Time, billType string) (data []byte, fail string) {
+	now := s.clock.Now().In(wxpay.Shanghai())
+	next := day.AddDate(0, 0, 1)
+	if !s.cfg.InstantBills && now.Before(next.Add(10*time.Hour)) {
+		if now.Before(next) {
+			return nil, billNotExist
+		}
+		return nil, billCreating
+	}
+	if now.Sub(day) > 93*24*time.Hour {
+		return nil, billNotExist // only the last 3 months
+	}
+	s.mu.Lock()
+	rows := s.billRowsLocked(day, next, billType)
+	s.mu.Unlock()
+	if len(rows) == 0 {
+		return nil, billNotExist
+	}
+	return renderBill(rows, billType), ""
+}
+
+// routesBillV3 serves API v3's trade bill: GET /v3/bill/tradebill
+// (bill_type ALL only) answers the file's SHA1 and a download_url on this
+// host, whose signed GET returns the same text as v2's ALL bill. The file
+// is rendered again at download, from the simulator's records then.
+func (s *Sim) routesBillV3(m *http.ServeMux) {
+	m.Handle("GET /v3/bill/tradebill", s.apiV3(s.tradeBillV3))
+	m.HandleFunc("GET /v3/billdownload/file", s.billFileV3)
+}
+
+// billDayV3 parses a v3 bill_date (YYYY-MM-DD).
+func billDayV3(date string) (time.Time, *v3Error) {
+	day, err := time.ParseInLocation("2006-01-02", date, wxpay.Shanghai())
+	if err != nil {
+		return time.Time{}, paramError("bill_date格式错误")
+	}
+	return day, nil
+}
+
+// v3BillFail maps a refusal to API v3's error.
+func v3BillFail(fail string) *v3Error {
+	if fail == billCreating {
+		return v3Fail(http.StatusBadRequest, "STATEMENT_CREATING", "账单生成中，请稍后再试")
+	}
+	return v3Fail(http.StatusBadRequest, "NO_STATEMENT_EXIST", "账单不存在")
+}
+
+func (s *Sim) tradeBillV3(r *http.Request, _ []byte) v3Reply {
+	q := r.URL.Query()
+	day, e := billDayV3(q.Get("bill_date"))
+	if e != nil {
+		return v3Reply{err: e}
+	}
+	if bt := q.Get("bill_type"); bt != "" && bt != "ALL" {
+		return v3Reply{err: paramError("模拟器只提供bill_type=ALL")}
+	}
+	data, fail := s.bill(day, "ALL")
+	if fail != "" {
+		return v3Reply{err: v3BillFail(fail)}
+	}
+	sum := sha1.Sum(data)
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	u := scheme + "://" + r.Host + "/v3/billdownload/file?token=" + url.QueryEscape(day.Format("2006-01-02"))
+	return v3Reply{status: http.StatusOK, v: map[string]string{"hash_type": "SHA1", "hash_value": hex.EncodeToString(sum[:]), "download_url": u}}
+}
+
+// billFileV3 serves a bill file: the request is signed like any v3 call;
+// the reply is the raw text, unsigned (WeChat's is too).
+func (s *Sim) billFileV3(w http.ResponseWriter, r *http.Request) {
+	var data []byte
+	rep := s.serveV3(r, func(r *http.Request, _ []byte) v3Reply {
+		day, e := billDayV3(r.URL.Query().Get("token"))
+		if e != nil {
+			return v3Reply{err: e}
+		}
+		var fail string
+		if data, fail = s.bill(day, "ALL"); fail != "" {
+			return v3Reply{err: v3BillFail(fail)}
+		}
+		return v3Reply{status: http.StatusOK}
+	})
+	if rep.err != nil {
+		wxpayv3.WriteError(w, rep.err.status, rep.err.code, rep.err.message)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	_, _ = w.Write(data)
 }
 
 // billRowsLocked collects the day's payments (on their time_end) and
@@ -126,14 +253,14 @@ func (s *Sim) billRowsLocked(from, to time.Time, billType string) []billRow {
 			"公众账号ID": s.cfg.AppID, "商户号": s.cfg.MchID, "特约商户号": "0", "设备号": o.DeviceInfo,
 			"微信订单号": o.TransID, "商户订单号": o.OutTradeNo, "用户标识": o.OpenID, "交易类型": o.TradeType,
 			"付款银行": o.BankType, "货币种类": "CNY", "代金券金额": "0.00", "商品名称": o.Body,
-			"商户数据包": o.Attach, "费率": feeRateText, "费率备注": "", "充值券退款金额": "0.00",
+			"商户数据包": o.Attach, "费率": feeRateText(s.feePPM()), "费率备注": "", "充值券退款金额": "0.00",
 		}
 		if billType != "REFUND" && in(o.PaidAt) {
 			f := clone(base)
 			f["交易时间"] = billTime(o.PaidAt)
 			f["交易状态"] = "SUCCESS"
 			f["应结订单金额"], f["订单金额"] = yuan(o.TotalFee), yuan(o.TotalFee)
-			f["手续费"] = feeYuan(fee(o.TotalFee))
+			f["手续费"] = feeYuan(fee(o.TotalFee, s.feePPM()))
 			f["微信退款单号"], f["商户退款单号"], f["退款金额"], f["申请退款金额"] = "0", "0", "0.00", "0.00"
 			f["退款类型"], f["退款状态"] = "", ""
 			rows = append(rows, billRow{at: o.PaidAt, fields: f})
@@ -151,7 +278,7 @@ func (s *Sim) billRowsLocked(from, to time.Time, billType string) []billRow {
 			f["微信退款单号"], f["商户退款单号"] = o.ReverseRefundID, o.OutTradeNo
 			f["退款金额"], f["申请退款金额"] = yuan(o.TotalFee), yuan(o.TotalFee)
 			f["退款类型"], f["退款状态"] = "ORIGINAL", RefundSuccess
-			f["手续费"] = feeYuan(-fee(o.TotalFee))
+			f["手续费"] = feeYuan(-fee(o.TotalFee, s.feePPM()))
 			rows = append(rows, billRow{at: o.RevokedAt, fields: f})
 		}
 		for _, r := range o.Refunds {
@@ -170,7 +297,7 @@ func (s *Sim) billRowsLocked(from, to time.Time, billType string) []billRow {
 			f["微信退款单号"], f["商户退款单号"] = r.RefundID, r.OutRefundNo
 			f["退款金额"], f["申请退款金额"] = yuan(r.RefundFee), yuan(r.RefundFee)
 			f["退款类型"], f["退款状态"] = "ORIGINAL", r.Status
-			f["手续费"] = feeYuan(-fee(r.RefundFee))
+			f["手续费"] = feeYuan(-fee(r.RefundFee, s.feePPM()))
 			rows = append(rows, billRow{at: r.Created, fields: f})
 		}
 	}

@@ -106,6 +106,11 @@ type Config struct {
 	// default, is that it is generated after 10:00 on D+1 ("Bill Creating"
 	// before then). Demo mode turns this on so today's sales reconcile.
 	InstantBills bool
+	// FeeRate is the merchant's processing fee rate that bills charge per
+	// payment (and return per refund), e.g. 0.0038 for 0.38 %. Default
+	// DefaultFeeRate (0.6 %, WeChat's standard rate). Fees are rounded to
+	// the fen half up per transaction.
+	FeeRate float64
 
 	// HTTPClient sends notifications and mode-1 callbacks. Default: a client
 	// with NotifyTimeout as its timeout.

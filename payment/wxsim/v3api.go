@@ -52,6 +52,7 @@ func (s *Sim) routesV3(m *http.ServeMux) {
 	m.Handle("POST /v3/pay/transactions/out-trade-no/{no}/close", s.apiV3(s.closeV3))
 	m.Handle("POST /v3/refund/domestic/refunds", s.apiV3(s.refundV3))
 	m.Handle("GET /v3/refund/domestic/refunds/{no}", s.apiV3(s.refundQueryV3))
+	s.routesBillV3(m)
 	noAuth := func(*http.Request, []byte) v3Reply {
 		return v3Reply{err: v3Fail(http.StatusForbidden, "NO_AUTH", "商户未开通此接口权限（模拟商户只开通了Native支付）")}
 	}
