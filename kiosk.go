@@ -110,6 +110,7 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 		Demo:            k.world != nil,
 		SimURL:          k.simURL(),
 		PaidReturn:      10 * time.Second,
+		RelayCertExpiry: k.relayCertExpiry,
 	})
 	if err != nil {
 		return err
@@ -142,6 +143,7 @@ type kiosk struct {
 	engine     *app.Engine
 	relayDone  chan struct{}
 	speaker    *speaker.Announcer
+	relay      *relay.Client
 	logger     *slog.Logger
 	// live is the engine once built, for adapters' goroutines that start
 	// before it exists.
@@ -294,10 +296,13 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 			OnLink:           k.engine.SetLink,
 			Logger:           logger.With("component", "relay"),
 			StatePath:        filepath.Join(k.dataDir, "relay-state.json"),
+			CAFile:           cfg.Relay.CAFile,
+			OnTLSFailure:     func(*relay.TLSError) { k.engine.SetRelayCertInvalid() },
 		})
 		if err != nil {
 			return nil, fmt.Errorf("relay: %w", err)
 		}
+		k.relay = rc
 		k.relayDone = make(chan struct{})
 		go func() {
 			defer close(k.relayDone)
@@ -348,4 +353,13 @@ func (k *kiosk) testPrint() error {
 	_, err := k.printer.Print(ctx, app.Paper{Kind: app.PaperReceipt, Shop: k.cfg.Shop, KioskID: k.cfg.KioskID,
 		Order: o, QR: o.OutTradeNo, Reprint: true})
 	return err
+}
+
+// relayCertExpiry is when the relay's certificate expires (zero before the
+// first handshake, and without TLS).
+func (k *kiosk) relayCertExpiry() time.Time {
+	if k.relay == nil {
+		return time.Time{}
+	}
+	return k.relay.CertExpiry()
 }

@@ -93,6 +93,8 @@ type EngineConfig struct {
 	// Flagged lists the orders needing the owner's attention (paid after
 	// cancel, amount mismatch, conflicting payment), newest first; optional.
 	Flagged func() ([]Order, error)
+	// Differences counts unexplained reconciliation differences; optional.
+	Differences func() int
 
 	// Announce says "微信收款 N 元" aloud; called once per payment (never
 	// for a duplicate notification, a restart or a refund); optional and
@@ -346,7 +348,23 @@ func (e *Engine) Status() Status {
 			st.Flagged = len(f)
 		}
 	}
+	if e.cfg.Differences != nil {
+		st.Differences = e.cfg.Differences()
+	}
 	return st
+}
+
+// SetRelayCertInvalid records that the relay's TLS certificate was
+// refused; the kiosk polls as with the link down until SetLink(true).
+func (e *Engine) SetRelayCertInvalid() {
+	e.mu.Lock()
+	changed := e.link != LinkCertInvalid
+	e.link = LinkCertInvalid
+	e.mu.Unlock()
+	if changed {
+		e.log.Warn("relay link", "state", LinkCertInvalid)
+		e.publish(Update{})
+	}
 }
 
 // SetLink records the relay link's state. While it is down watchers poll

@@ -14,12 +14,19 @@ const (
 	// LinkConnected: the relay websocket is up; notifications arrive
 	// within moments and polling is slow.
 	LinkConnected
+	// LinkCertInvalid: the relay's TLS certificate was refused (not
+	// trusted, expired, another name); confirmations come from polling
+	// until it is fixed.
+	LinkCertInvalid
 )
 
-// String returns "connected" or "polling".
+// String returns "connected", "cert-invalid" or "polling".
 func (l LinkState) String() string {
-	if l == LinkConnected {
+	switch l {
+	case LinkConnected:
 		return "connected"
+	case LinkCertInvalid:
+		return "cert-invalid"
 	}
 	return "polling"
 }
@@ -46,6 +53,9 @@ type Status struct {
 	// Flagged counts orders needing the owner's attention (paid after
 	// cancel, amount mismatch, conflicting payment).
 	Flagged int
+	// Differences counts reconciliation differences with WeChat's bill the
+	// owner has not explained yet; they count in the attention total.
+	Differences int
 }
 
 // Update is one event from the engine to the screens. Order is nil when the

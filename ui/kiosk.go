@@ -43,6 +43,9 @@ type Engine interface {
 
 // Options shape the kiosk's windows.
 type Options struct {
+	// RelayCertExpiry returns the relay certificate's expiry for Settings →
+	// About; nil hides it.
+	RelayCertExpiry func() time.Time
 	// Fullscreen runs the cashier's window full screen (kiosk mode); closing
 	// it (Alt+F4) then asks the owner's PIN.
 	Fullscreen bool

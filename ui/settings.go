@@ -95,7 +95,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		prn = container.NewVBox(prn, test)
 	}
 	pins := group(l.T("group.pins"), fi(l.T("pin.new.owner"), s.ownerPIN), fi(l.T("pin.new.cashier"), s.cashierPIN))
-	about := widget.NewCard(l.T("about"), "", widget.NewForm(aboutItems(k, nil)...))
+	about := widget.NewCard(l.T("about"), "", widget.NewForm(aboutItems(k, k.opts.RelayCertExpiry)...))
 	save := newButton(k, l.T("save"), s.save)
 	save.Importance = widget.HighImportance
 	top := container.NewHBox(newButton(k, l.T("back"), k.back),

@@ -78,7 +78,7 @@ func newStatusBar(k *Kiosk) *statusBar {
 
 func (b *statusBar) set(st app.Status) {
 	l := b.k.lang
-	col, key := linkChip(st.Link, false)
+	col, key := linkChip(st.Link, st.Link == app.LinkCertInvalid)
 	b.link.set(col, l.T(key))
 	// A printer problem is an amber chip that retries when tapped; it
 	// never blocks the next sale.
