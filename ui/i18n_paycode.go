@@ -21,6 +21,13 @@ var payCodeTable = map[string][2]string{
 	"method.2":            {"扫码", "QR"},
 	"method.3":            {"付款码", "Pay code"},
 	"source.paycode":      {"付款码收款", "payment code"},
+
+	"note.paycode.refused":   {"微信支付拒绝付款码（%s）", "payment code refused by WeChat Pay (%s)"},
+	"note.paycode.password":  {"顾客正在输入密码", "customer entering the password"},
+	"note.paycode.unknown":   {"结果未知，向微信支付查询", "outcome unknown; asking WeChat Pay"},
+	"note.paycode.reversing": {"付款未完成，正在撤销", "payment not completed; reversing it"},
+	"note.paycode.cancelled": {"已取消，正在撤销付款码交易", "cancelled; reversing the payment"},
+	"note.paycode.reversed":  {"已在微信支付撤销", "reversed with WeChat Pay"},
 }
 
 // lookup finds key in the main table, then in the payment-code table.

@@ -161,8 +161,8 @@ func (k *Kiosk) codeCharged(lines []app.Line, from string, o app.Order, err erro
 	if err == nil {
 		// Updates may have moved the order on while the answer was on
 		// its way: show the newest state.
-		if now, gerr := k.eng.Order(o.OutTradeNo); gerr == nil {
-			o = now
+		if latest, gerr := k.eng.Order(o.OutTradeNo); gerr == nil {
+			o = latest
 		}
 		k.sell.cart.Clear()
 		k.sell.refresh()
@@ -190,12 +190,13 @@ func (k *Kiosk) codeCharged(lines []app.Line, from string, o app.Order, err erro
 			return
 		}
 		k.eng.Done(from)
-		k.sell.restore(lines)
 		if k.screen == "pay" {
 			k.showSell()
 		}
 	}
-	k.sell.refresh()
+	if k.sell.cart.Len() == 0 { // the QR's goods, or a cart cleared meanwhile
+		k.sell.restore(lines)
+	}
 	k.sell.setMessage(k.codeErrText(err), true)
 }
 

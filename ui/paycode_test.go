@@ -357,3 +357,44 @@ func TestPayCodeWithTheSimulator(t *testing.T) {
 		}
 	})
 }
+
+func TestPayCodeHistoryReadsAsSentences(t *testing.T) {
+	cases := []struct {
+		name string
+		loc  string
+		e    app.Event
+		want string
+	}{
+		{"a refusal keeps WeChat's code", "zh",
+			app.Event{Source: app.SourcePayCode, From: app.StateCreated, To: app.StateClosed, Note: "payment code refused: NOTENOUGH"},
+			"变为「已取消」（付款码收款） · 微信支付拒绝付款码（NOTENOUGH）"},
+		{"the password wait", "en",
+			app.Event{Source: app.SourcePayCode, From: app.StateCreated, To: app.StateAwaiting, Note: "customer entering the password"},
+			"became Awaiting (payment code) · customer entering the password"},
+		{"an unknown outcome drops the error's words", "zh",
+			app.Event{Source: app.SourcePayCode, From: app.StateCreated, To: app.StateAwaiting, Note: "outcome unknown: micropay: SYSTEMERROR"},
+			"变为「待支付」（付款码收款） · 结果未知，向微信支付查询"},
+		{"a reversal started by WeChat's answer", "zh",
+			app.Event{Source: app.SourcePayCode, From: app.StateAwaiting, To: app.StateCancelPending, Note: "payment code failed: reversing"},
+			"变为「取消中」（付款码收款） · 付款未完成，正在撤销"},
+		{"a reversal started by the cashier", "en",
+			app.Event{Source: app.SourceCashier, From: app.StateAwaiting, To: app.StateCancelPending, Note: "cancelled: reversing the payment code"},
+			"became Cancelling (cashier) · cancelled; reversing the payment"},
+		{"the reversal confirmed", "zh",
+			app.Event{Source: app.SourcePayCode, From: app.StateCancelPending, To: app.StateClosed, Note: "reversed with WeChat Pay"},
+			"变为「已取消」（付款码收款） · 已在微信支付撤销"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			k := &Kiosk{lang: langOf(c.loc)}
+			if got := k.eventText(c.e, noteRules()); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+	for _, r := range noteRules() {
+		if _, ok := lookup(r.key); r.key != "" && !ok {
+			t.Errorf("note rule %s asks for missing string %q", r.re, r.key)
+		}
+	}
+}
