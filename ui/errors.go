@@ -16,7 +16,12 @@ func (k *Kiosk) errText(err error) string {
 	}
 	l := k.lang
 	var ce *app.ChargeError
+	var refused *app.CodeRefusedError
 	switch {
+	case errors.As(err, &refused):
+		return refusedText(l, refused.Code)
+	case errors.Is(err, app.ErrBadPayCode):
+		return l.T("paycode.bad")
 	case errors.Is(err, app.ErrNotReady):
 		return l.T("err.notready")
 	case errors.Is(err, app.ErrBusy):

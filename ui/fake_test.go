@@ -35,6 +35,15 @@ type fakeEngine struct {
 	chargeErr error
 	// calls records the methods the screens called, in order.
 	calls []string
+
+	// codeState, when set, is the state ChargeCode leaves its order in
+	// (awaiting: the customer enters the password).
+	codeState app.State
+	// codeErr, when set, is what ChargeCode returns: a *CodeRefusedError
+	// with the order closed, anything else before any order exists.
+	codeErr error
+	// codes records the payment codes ChargeCode was given.
+	codes []string
 }
 
 var _ Engine = (*fakeEngine)(nil)
@@ -83,6 +92,37 @@ func (f *fakeEngine) Charge(_ context.Context, lines []app.Line) (app.Order, err
 	f.orders[o.OutTradeNo] = o
 	f.current = &o
 	return o, nil
+}
+
+// ChargeCode charges by payment code as the engine does: an open QR order
+// is closed first and the new order becomes the current one.
+func (f *fakeEngine) ChargeCode(_ context.Context, lines []app.Line, code string) (app.Order, error) {
+	f.record("ChargeCode")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.codes = append(f.codes, code)
+	var refused *app.CodeRefusedError
+	if f.codeErr != nil && !errors.As(f.codeErr, &refused) {
+		return app.Order{}, f.codeErr
+	}
+	if f.current != nil && f.current.State.Open() {
+		qr := *f.current
+		qr.State = app.StateClosed
+		f.orders[qr.OutTradeNo] = qr
+		f.current = nil
+	}
+	f.seq++
+	o := app.Order{OutTradeNo: fmt.Sprintf("K1TEST%04d", f.seq), KioskID: "k1", Lines: lines, Total: app.LinesTotal(lines),
+		State: app.StateAwaiting, CreatedAt: f.now(), Mode: app.ModePayCode}
+	if f.codeState != "" {
+		o.State = f.codeState
+	}
+	if refused != nil {
+		o.State = app.StateClosed
+	}
+	f.orders[o.OutTradeNo] = o
+	f.current = &o
+	return o, f.codeErr
 }
 
 func (f *fakeEngine) set(o app.Order) app.Order {

@@ -69,6 +69,8 @@ func TestScreensFitTheWindow(t *testing.T) {
 				test("paid", o)
 				o.State = app.StatePaidAfterCancel
 				test("paid after cancel", o)
+				o.Mode, o.State, o.CodeURL = app.ModePayCode, app.StateAwaiting, ""
+				test("pay by code, password", o)
 				k.pay.next()
 
 				k.sales = newSalesScreen(k)
@@ -100,7 +102,7 @@ func longReports(now time.Time) fakeReports {
 	for i := range 30 {
 		o := app.Order{OutTradeNo: fmt.Sprintf("K120261122%06d", i), Total: app.Fen(1000 + i*731),
 			State: states[i%len(states)], CreatedAt: now.Add(-time.Duration(i) * 7 * time.Minute),
-			TransactionID: fmt.Sprintf("42000012342026112212345%05d", i)}
+			TransactionID: fmt.Sprintf("42000012342026112212345%05d", i), Mode: 1 + i%3}
 		if o.State == app.StatePaidAfterCancel {
 			o.Flag = app.FlagPaidAfterCancel
 		}

@@ -214,7 +214,7 @@ func langOf(locale string) lang {
 
 // T returns the string for key in l, formatted with args.
 func (l lang) T(key string, args ...any) string {
-	s, ok := stringsTable[key]
+	s, ok := lookup(key)
 	if !ok {
 		return key
 	}

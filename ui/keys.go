@@ -58,6 +58,8 @@ func (k *Kiosk) typedKey(ev *fyne.KeyEvent) bool {
 			return true
 		case ev.Name == fyne.KeyEscape:
 			return true // nothing to cancel: never a second PIN
+		case enter && k.scanEnter():
+			return true
 		case enter && k.pay.finished():
 			k.pay.next()
 			return true
@@ -77,13 +79,19 @@ func (k *Kiosk) typedKey(ev *fyne.KeyEvent) bool {
 }
 
 // typedRune sends what a barcode scanner types on Sell to the product-code
-// entry, letters and digits alike, whatever had focus.
+// entry, letters and digits alike, whatever had focus; on the Pay screen it
+// collects a scanned payment code.
 func (k *Kiosk) typedRune(r rune) {
-	if k.screen != "sell" || k.dialogOpen() || unicode.IsSpace(r) || !unicode.IsGraphic(r) {
+	if k.dialogOpen() || unicode.IsSpace(r) || !unicode.IsGraphic(r) {
 		return
 	}
-	k.win.Canvas().Focus(k.sell.code)
-	k.sell.code.TypedRune(r)
+	switch k.screen {
+	case "sell":
+		k.win.Canvas().Focus(k.sell.code)
+		k.sell.code.TypedRune(r)
+	case "pay":
+		k.scanRune(r)
+	}
 }
 
 // showDialog shows d and keeps it on the stack Esc closes from.

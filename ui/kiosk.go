@@ -22,6 +22,7 @@ import (
 type Engine interface {
 	Products() ([]app.Product, error)
 	Charge(ctx context.Context, lines []app.Line) (app.Order, error)
+	ChargeCode(ctx context.Context, lines []app.Line, authCode string) (app.Order, error)
 	Retry(ctx context.Context, outTradeNo string) (app.Order, error)
 	Cancel(ctx context.Context, outTradeNo string) (app.Order, error)
 	RefreshQR(ctx context.Context, outTradeNo string) (app.Order, error)
@@ -120,6 +121,9 @@ type Kiosk struct {
 	// closed yet: the ledger's day list leaves them out until it does, so
 	// Sales adds them.
 	cancelling map[string]bool
+
+	codeBusy bool       // a charge by payment code is on its way
+	scan     scanBuffer // keys typed on the Pay screen: a scanned payment code
 
 	stopUpdates func()
 	done        chan struct{}
@@ -240,7 +244,7 @@ func (k *Kiosk) ticker() {
 
 func (k *Kiosk) tick() {
 	k.pay.tick()
-	if k.screen == "pay" && k.pay.cancelledFor(k.now()) && !k.dialogOpen() {
+	if k.screen == "pay" && k.pay.cancelledFor(k.now()) && !k.dialogOpen() && !k.codeBusy {
 		k.pay.next() // a cancelled sale is no place to stay
 	}
 	if k.custPay != nil {
@@ -272,6 +276,7 @@ func (k *Kiosk) apply(u app.Update) {
 	if u.Order.State.Paid() {
 		k.lastPaid = u.Order.OutTradeNo
 	}
+	k.codeUnpaid(*u.Order)
 }
 
 // build (re)creates every screen, e.g. after a language switch.
@@ -313,11 +318,16 @@ func (k *Kiosk) showPay(o app.Order) {
 	// The screen must not blank or lock while a customer may be scanning.
 	k.app.Driver().SetDisableScreenBlanking(true)
 	k.payNo = o.OutTradeNo
+	k.scan = scanBuffer{}
 	k.pay.show(o, deadlineOf(o), nil)
 	if k.custPay != nil {
 		k.custPay.show(o, deadlineOf(o), nil)
 	}
 	k.setBody("pay", k.pay.obj)
+	if o.State.Paid() {
+		k.lastPaid = o.OutTradeNo
+	}
+	k.codeUnpaid(o)
 }
 
 func deadlineOf(o app.Order) time.Time {

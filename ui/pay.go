@@ -208,8 +208,10 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 	p.idleView.Hide()
 	p.scan.Hide()
 	p.big.Text = ""
-	switch o.State {
-	case app.StateCreated:
+	switch {
+	case o.Mode == app.ModePayCode && !o.State.Paid():
+		p.showCode(o)
+	case o.State == app.StateCreated:
 		p.qrBox.Hide()
 		p.big.Text, p.big.Color = l.T("requesting"), colorWaiting
 		p.setState(l.T("requesting"), colorWaiting)
@@ -217,14 +219,14 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 		if err != nil {
 			p.retryBtn.Show()
 		}
-	case app.StateAwaiting:
+	case o.State == app.StateAwaiting:
 		p.qr.set(o.CodeURL, false)
 		p.qrBox.Show()
 		p.scan.Show()
 		p.setState(l.T("waiting"), colorWaiting)
 		p.cancelBtn.Show()
 		p.billBtn.Show()
-	case app.StateCancelPending, app.StateClosed:
+	case o.State == app.StateCancelPending || o.State == app.StateClosed:
 		if p.endedAt.IsZero() || p.endedNo != o.OutTradeNo {
 			p.endedAt, p.endedNo = p.k.now(), o.OutTradeNo
 		}
@@ -235,7 +237,7 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 		p.big.Text, p.big.Color = l.T("cancelled"), colorGrey
 		p.setState(l.T("cancelled"), colorGrey)
 		p.backBtn.Show()
-	case app.StateExpired:
+	case o.State == app.StateExpired:
 		p.qr.set(o.CodeURL, true)
 		p.qrBox.Show()
 		p.big.Text, p.big.Color = l.T("expired"), colorInk
@@ -247,7 +249,7 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 	}
 	p.big.Refresh()
 	// The demo's "press Pay" only while there is something to pay.
-	showIf(p.demoHint, p.k.opts.Demo && p.k.opts.SimURL != "" && !p.customer && p.cancellable())
+	showIf(p.demoHint, p.k.opts.Demo && p.k.opts.SimURL != "" && !p.customer && p.cancellable() && o.Mode != app.ModePayCode)
 	if p.customer {
 		for _, b := range []*keyButton{p.cancelBtn, p.billBtn, p.refreshBtn, p.retryBtn, p.backBtn} {
 			b.Hide()

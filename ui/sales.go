@@ -217,6 +217,9 @@ func (s *salesScreen) stateText(o app.Order) string {
 	if f := s.k.lang.T("flag." + string(o.Flag)); o.Flag != app.FlagNone && f != t {
 		t += " · " + f
 	}
+	if m := methodText(s.k.lang, o); m != "" {
+		t += " · " + m // how it was paid, after the state so a narrow column cuts it first
+	}
 	return t
 }
 

@@ -218,6 +218,10 @@ func (s *sellScreen) submitCode(code string) {
 	if code == "" {
 		return
 	}
+	if app.IsPayCode(code) { // the customer's payment code, not a product
+		s.payByCode(code)
+		return
+	}
 	for _, p := range s.products {
 		if p.ID == code || p.QRID == code {
 			s.add(p)
@@ -259,7 +263,7 @@ func (s *sellScreen) refresh() {
 	s.total.Text = money(total)
 	s.total.Refresh()
 	s.chargeBtn.SetText(l.T("charge", money(total)))
-	if s.cart.Len() == 0 {
+	if s.cart.Len() == 0 || s.k.codeBusy {
 		s.chargeBtn.Disable()
 		s.clearBtn.Disable()
 	} else {
@@ -271,7 +275,7 @@ func (s *sellScreen) refresh() {
 // charge sends the cart to the engine and opens the Pay screen at once; the
 // QR appears when WeChat answers.
 func (s *sellScreen) charge() {
-	if s.cart.Len() == 0 {
+	if s.cart.Len() == 0 || s.k.codeBusy {
 		return
 	}
 	lines := s.cart.Lines()

@@ -121,7 +121,7 @@ func newHarness(t *testing.T, cfg app.Config, opts ...func(*Options)) *harness {
 		t.Fatal(err)
 	}
 	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Shop: "测试小店", Orders: st, Catalog: st, Reports: st, Printer: h.printer,
-		Payments: pay, ShelfQR: pay, NotifyURL: notify.URL + "/n",
+		Payments: pay, ShelfQR: pay, CodePay: pay, NotifyURL: notify.URL + "/n",
 		Flagged: st.Flagged,
 		Clock:   spyClock{ManualClock: h.clock, afters: h.afters}})
 	if err != nil {
@@ -479,7 +479,7 @@ func TestEveryStringHasBothLanguages(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
-			if _, ok := stringsTable[m[1]]; !ok {
+			if _, ok := lookup(m[1]); !ok {
 				t.Errorf("%s asks for missing string %q", f, m[1])
 			}
 		}
