@@ -144,6 +144,7 @@ type kiosk struct {
 	relayDone  chan struct{}
 	speaker    *speaker.Announcer
 	relay      *relay.Client
+	reconDone  chan struct{}
 	logger     *slog.Logger
 	// live is the engine once built, for adapters' goroutines that start
 	// before it exists.
@@ -272,12 +273,34 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 		PrinterStatus: k.printer.Status,
 		RetryPrints:   func(ctx context.Context) error { return retryFailed(ctx, k.printer) },
 		Flagged:       k.store.Flagged,
+		Differences:   k.unexplainedDifferences,
 		Announce:      func(f app.Fen) { k.speaker.Announce(int64(f)) },
 	})
 	if err != nil {
 		return nil, err
 	}
 	k.live.Store(k.engine)
+	if bills, ok := pay.(app.Bills); ok {
+		// Every day after WeChat publishes the bill, the day is matched
+		// against it, in the background, never holding up a sale.
+		rc, err := app.NewReconciler(app.ReconcilerConfig{Bills: bills, Ledger: k.store,
+			Logger: logger.With("component", "reconcile"),
+			OnResult: func(app.Reconciliation) {
+				if e := k.live.Load(); e != nil {
+					e.StatusChanged()
+				}
+			}})
+		if err != nil {
+			return nil, err
+		}
+		k.reconDone = make(chan struct{})
+		go func() {
+			defer close(k.reconDone)
+			if err := rc.Run(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("reconciliation stopped", "err", err)
+			}
+		}()
+	}
 	go func() {
 		if err := k.engine.Start(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("engine start", "err", err)
@@ -324,6 +347,9 @@ func (k *kiosk) close() {
 			k.logger.Warn("relay link did not stop in time")
 		}
 	}
+	if k.reconDone != nil {
+		<-k.reconDone
+	}
 	if k.engine != nil {
 		k.engine.Wait()
 	}
@@ -362,4 +388,20 @@ func (k *kiosk) relayCertExpiry() time.Time {
 		return time.Time{}
 	}
 	return k.relay.CertExpiry()
+}
+
+// unexplainedDifferences counts the differences with WeChat's bills of the
+// last 90 days the owner has not explained: they need attention like
+// flagged orders.
+func (k *kiosk) unexplainedDifferences() int {
+	today := app.BusinessDay(time.Now(), k.cfg.DayBoundaryDuration(), app.ShopLocation())
+	rs, err := k.store.Reconciliations(today.Add(-app.MaxCatchUpDays), today)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, r := range rs {
+		n += r.Open()
+	}
+	return n
 }

@@ -89,8 +89,8 @@ func (b *statusBar) set(st app.Status) {
 	}
 	showIf(b.demo.obj, st.Demo)
 	showIf(b.settling.obj, !st.Ready)
-	b.flagged.SetText(l.T("flagged", st.Flagged))
-	showIf(b.flagged, st.Flagged > 0)
+	b.flagged.SetText(l.T("flagged", st.Flagged+st.Differences))
+	showIf(b.flagged, st.Flagged+st.Differences > 0)
 }
 
 func showIf(o fyne.CanvasObject, show bool) {
