@@ -274,6 +274,7 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 		RetryPrints:   func(ctx context.Context) error { return retryFailed(ctx, k.printer) },
 		Flagged:       k.store.Flagged,
 		Differences:   k.unexplainedDifferences,
+		Books:         k.store,
 		Announce:      func(f app.Fen) { k.speaker.Announce(int64(f)) },
 	})
 	if err != nil {

@@ -95,6 +95,8 @@ type EngineConfig struct {
 	Flagged func() ([]Order, error)
 	// Differences counts unexplained reconciliation differences; optional.
 	Differences func() int
+	// Books holds the reconciliations with WeChat's bill; optional.
+	Books Books
 
 	// Announce says "微信收款 N 元" aloud; called once per payment (never
 	// for a duplicate notification, a restart or a refund); optional and

@@ -630,3 +630,33 @@ func (rc *Reconciler) settleRefunds(ledger []Order, rows []BillRow, now time.Tim
 		}
 	}
 }
+
+// Books is the owner's record of reconciliations (the ledger satisfies it).
+type Books interface {
+	// Reconciliations lists the stored results of days from..to, oldest
+	// first; days never reconciled are missing.
+	Reconciliations(from, to Day) ([]Reconciliation, error)
+	// ExplainDifference records the owner's note on difference i of day.
+	ExplainDifference(day Day, i int, note string, at time.Time) (Reconciliation, error)
+}
+
+// Reconciliations lists the days from..to matched against WeChat's bill.
+func (e *Engine) Reconciliations(from, to Day) ([]Reconciliation, error) {
+	if e.cfg.Books == nil {
+		return nil, nil
+	}
+	return e.cfg.Books.Reconciliations(from, to)
+}
+
+// ExplainDifference records the owner's note on a difference with WeChat's
+// bill (after the owner's PIN); it no longer counts for attention.
+func (e *Engine) ExplainDifference(day Day, i int, note string) (Reconciliation, error) {
+	if e.cfg.Books == nil {
+		return Reconciliation{}, fmt.Errorf("explain %s: %w", day, ErrPayUnsupported)
+	}
+	r, err := e.cfg.Books.ExplainDifference(day, i, note, e.clock.Now())
+	if err == nil {
+		e.publish(Update{})
+	}
+	return r, err
+}
