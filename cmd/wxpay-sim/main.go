@@ -17,16 +17,20 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 
 	"saoma/payment/wxsim"
 )
@@ -66,8 +70,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.RefundDelay, "refund-delay", 0, "time until a refund turns SUCCESS, before -time-scale (default 1m)")
 	fs.DurationVar(&cfg.PasswordDelay, "password-delay", 0, "time a USERPAYING/PASSWORD_FAIL 付款码 payer takes to enter the password, before -time-scale (default 10s)")
 	fs.BoolVar(&cfg.InstantBills, "instant-bills", false, "serve a day's bill at once instead of after 10:00 the next day")
+	notifyCA := fs.String("notify-ca", "", "PEM bundle trusted (beside the system roots) for https notify and callback URLs, e.g. a relay with a private CA")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *notifyCA != "" {
+		hc, err := trustingClient(*notifyCA)
+		if err != nil {
+			return fmt.Errorf("-notify-ca: %w", err)
+		}
+		cfg.HTTPClient = hc
 	}
 	level := slog.LevelWarn
 	if *verbose {
@@ -141,4 +153,23 @@ func writeCerts(sim *wxsim.Sim, dir string) error {
 		}
 	}
 	return nil
+}
+
+// trustingClient is an HTTP client for notifications that also trusts the
+// CAs in the PEM file at path.
+func trustingClient(path string) (*http.Client, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}, nil
 }

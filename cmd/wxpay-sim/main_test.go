@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -194,5 +196,32 @@ func TestHelpListsThePasswordDelayFlag(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "-password-delay") || !strings.Contains(stderr.String(), "default 10s") {
 		t.Errorf("-h does not document -password-delay:\n%s", stderr.String())
+	}
+}
+
+func TestNotifyCATrustsAPrivateRelay(t *testing.T) {
+	relay := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<xml><return_code>SUCCESS</return_code></xml>"))
+	}))
+	defer relay.Close()
+	ca := filepath.Join(t.TempDir(), "relay-ca.pem")
+	cert := relay.Certificate()
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hc, err := trustingClient(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Post(relay.URL+"/wxpay/notify/k1", "text/xml", strings.NewReader("<xml/>"))
+	if err != nil {
+		t.Fatalf("a relay signed by the -notify-ca bundle was not trusted: %v", err)
+	}
+	resp.Body.Close()
+	if _, err := http.Post(relay.URL, "text/xml", strings.NewReader("<xml/>")); err == nil {
+		t.Error("the default client trusted the private relay too; the test proves nothing")
+	}
+	if _, err := trustingClient(filepath.Join(t.TempDir(), "missing.pem")); err == nil {
+		t.Error("a missing bundle was accepted")
 	}
 }
