@@ -154,3 +154,41 @@ func BenchmarkRestartReadyToSell(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkChargeToQR measures the engine's part of F12 → QR: the order
+// stored durably (fsync), the unified order over loopback HTTP to the
+// simulator, the QR recorded (fsync) and published.
+func BenchmarkChargeToQR(b *testing.B) {
+	sim, err := wxsim.Start(wxsim.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sim.Close()
+	st, err := store.Open(filepath.Join(b.TempDir(), "ledger.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	eng, err := app.NewEngine(app.EngineConfig{KioskID: "k1", Orders: st, Catalog: st, Reports: st, Payments: v2(b, sim),
+		NotifyURL: "http://127.0.0.1/n"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); eng.Wait() }()
+	if err := eng.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	lines := []app.Line{{ProductID: "1001", Name: "美式咖啡", UnitPrice: 1800, Qty: 2}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		o, err := eng.Charge(ctx, lines)
+		if err != nil || o.CodeURL == "" {
+			b.Fatalf("charge: %v", err)
+		}
+		b.StopTimer()
+		eng.Done(o.OutTradeNo)
+		b.StartTimer()
+	}
+}
