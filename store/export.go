@@ -189,7 +189,10 @@ func (s *Store) ExportWith(w io.Writer, from, to app.Day, opts ExportOptions) er
 	}
 	switch {
 	case opts.Format == app.ExportXLSX:
-		err = writeXLSX(w, rows, sum, opts.Lang)
+		var recs []app.Reconciliation
+		if recs, err = s.Reconciliations(from, to); err == nil {
+			err = writeXLSX(w, rows, sum, recs, opts.Lang)
+		}
 	case opts.ByDay:
 		err = writeDaysCSV(w, sum, opts.Lang)
 	default:
@@ -331,7 +334,7 @@ func namesIn(lang string) sheetNames {
 	return sheetNames{sheetSummary.in(lang), sheetDetail.in(lang), sheetByDay.in(lang)}
 }
 
-func writeXLSX(w io.Writer, rows []dayRow, sum app.Summary, lang string) (err error) {
+func writeXLSX(w io.Writer, rows []dayRow, sum app.Summary, recs []app.Reconciliation, lang string) (err error) {
 	x := excelize.NewFile()
 	defer func() {
 		if cerr := x.Close(); err == nil && cerr != nil {
@@ -355,6 +358,11 @@ func writeXLSX(w io.Writer, rows []dayRow, sum app.Summary, lang string) (err er
 	if len(sum.Days) > 1 {
 		if err := writeDaySheet(x, names.byDay, sum, st, lang); err != nil {
 			return fmt.Errorf("by-day sheet: %w", err)
+		}
+	}
+	if len(recs) > 0 {
+		if err := writeReconSheets(x, recs, st, lang); err != nil {
+			return fmt.Errorf("reconciliation sheets: %w", err)
 		}
 	}
 	_, err = x.WriteTo(w)
