@@ -234,3 +234,23 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// LastPaid is the newest paid order of the last week, from the ledger (so
+// "reprint the last receipt" works after a restart too).
+func (e *Engine) LastPaid() (Order, bool) {
+	if e.cfg.Reports == nil {
+		return Order{}, false
+	}
+	today := BusinessDay(e.clock.Now(), 0, ShopLocation())
+	orders, err := e.cfg.Reports.DayOrders(today.Add(-7), today.Add(1))
+	if err != nil {
+		return Order{}, false
+	}
+	var last Order
+	for _, o := range orders {
+		if o.State.Paid() && o.PaidAt.After(last.PaidAt) {
+			last = o
+		}
+	}
+	return last, last.OutTradeNo != ""
+}

@@ -929,3 +929,21 @@ func TestShelfLabelsNeedAPIv2(t *testing.T) {
 		t.Errorf("a v3 kiosk answered a mode-1 callback: %s", reply)
 	}
 }
+
+func TestLastPaidComesFromTheLedgerAfterARestart(t *testing.T) {
+	r := newRig(t)
+	o := r.charge()
+	r.scan(o.CodeURL)
+	r.waitFor(o.OutTradeNo, app.StatePaid)
+	r.restart()
+	last, ok := r.eng.LastPaid()
+	if !ok || last.OutTradeNo != o.OutTradeNo {
+		t.Fatalf("last paid after restart: %v %s, want %s", ok, last.OutTradeNo, o.OutTradeNo)
+	}
+	if _, err := r.eng.Reprint(r.ctx, last.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.prn.count(app.PaperReceipt); n != 2 {
+		t.Errorf("%d receipts, want the sale's and its copy", n)
+	}
+}

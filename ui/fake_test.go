@@ -195,6 +195,18 @@ func (f *fakeEngine) RetryPrint(context.Context) error {
 	return nil
 }
 
+func (f *fakeEngine) LastPaid() (app.Order, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var last app.Order
+	for _, o := range f.orders {
+		if o.State.Paid() && o.OutTradeNo > last.OutTradeNo {
+			last = o
+		}
+	}
+	return last, last.OutTradeNo != ""
+}
+
 func (f *fakeEngine) RetryRefund(_ context.Context, no string) (app.Order, error) {
 	f.record("RetryRefund")
 	return f.get(no)

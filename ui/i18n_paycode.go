@@ -6,6 +6,7 @@ package ui
 // Every key has both languages; no key is in both tables.
 var payCodeTable = map[string][2]string{
 	"paycode.charging":    {"正在收款…", "Charging the payment code…"},
+	"reprint.none":        {"最近一周没有可重打的小票", "No receipt from the last week to print again"},
 	"paycode.password":    {"请顾客输入密码", "Customer is entering the password"},
 	"paycode.method":      {"付款码收款", "Payment code"},
 	"paycode.reversed":    {"付款未完成，已撤销", "Payment not completed; it was cancelled"},

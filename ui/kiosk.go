@@ -29,6 +29,7 @@ type Engine interface {
 	PrintBill(ctx context.Context, outTradeNo string) (string, error)
 	PrintLabel(ctx context.Context, productID string) (string, error)
 	Reprint(ctx context.Context, outTradeNo string) (string, error)
+	LastPaid() (app.Order, bool)
 	RetryPrint(ctx context.Context) error
 	Refund(ctx context.Context, outTradeNo string, amount app.Fen, reason string) (app.Order, error)
 	RetryRefund(ctx context.Context, outTradeNo string) (app.Order, error)

@@ -38,15 +38,30 @@ func (k *Kiosk) openMenu() {
 	k.showDialog(d)
 }
 
+// reprintLast prints the last receipt again: the last paid order seen,
+// or after a restart the newest paid order in the ledger. A failure is
+// shown, not dropped.
 func (k *Kiosk) reprintLast() {
 	no := k.lastPaid
 	if no == "" {
-		return
+		o, ok := k.eng.LastPaid()
+		if !ok {
+			k.sell.setMessage(k.lang.T("reprint.none"), true)
+			return
+		}
+		no = o.OutTradeNo
 	}
 	go func() {
 		ctx, cancel := k.ctx()
 		defer cancel()
-		k.eng.Reprint(ctx, no)
+		_, err := k.eng.Reprint(ctx, no)
+		k.do(func() {
+			if err != nil {
+				k.sell.setMessage(k.errText(err), true)
+				return
+			}
+			k.sell.setMessage(k.lang.T("reprinted"), false)
+		})
 	}()
 }
 

@@ -371,3 +371,13 @@ func TestPaymentWhileAwayIsAnnounced(t *testing.T) {
 		t.Error("a payment made while the kiosk was off was not shown to the cashier")
 	}
 }
+
+func TestReprintLastAfterARestartUsesTheLedger(t *testing.T) {
+	f := newFakeKiosk(t, app.Config{})
+	f.eng.orders["K1OLD"] = app.Order{OutTradeNo: "K1OLD", Total: 1800, State: app.StatePaid}
+	if f.k.lastPaid != "" {
+		t.Fatal("a new kiosk remembers a receipt")
+	}
+	f.k.reprintLast()
+	f.pump("the reprint", func() bool { return f.eng.called("Reprint") })
+}
