@@ -858,17 +858,6 @@ func recvOrFail[T any](t *testing.T, ch <-chan T, what string) T {
 	}
 }
 
-// drain empties a buffered channel.
-func drain[T any](ch <-chan T) {
-	for {
-		select {
-		case <-ch:
-		default:
-			return
-		}
-	}
-}
-
 func TestGoodsHandedOverClearsPaidAfterCancel(t *testing.T) {
 	forAPIs(t, func(t *testing.T, api apiVersion) {
 		r := newRig(t, onAPI(api))
