@@ -40,6 +40,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"saoma/payment/relay"
 	"saoma/payment/wxpay"
 	"saoma/payment/wxsim"
@@ -74,6 +76,8 @@ type options struct {
 	phases      string
 	keep        bool
 	settle      time.Duration
+	instances   int
+	queue       string
 }
 
 func run(args []string, out io.Writer) error {
@@ -89,8 +93,14 @@ func run(args []string, out io.Writer) error {
 	fs.StringVar(&o.phases, "phases", "conns,idle,throughput", "phases to run, comma-separated")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp directory (relay data, kiosks file)")
 	fs.DurationVar(&o.settle, "settle", 30*time.Second, "how long the connected kiosks idle (pings included) before RSS is read")
+	fs.IntVar(&o.instances, "instances", 1, "relay processes; kiosks and notifications are spread over them (more than 1 needs -queue nats://… or embedded)")
+	fs.StringVar(&o.queue, "queue", "bbolt", `relay queue: "bbolt", "nats://host:4222,…" (JetStream servers), or "embedded" (a single-node JetStream server inside this process, sync_interval default)`)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	o.instances = max(o.instances, 1)
+	if o.instances > 1 && o.queue == "bbolt" {
+		return errors.New("-instances > 1 needs -queue nats://… or -queue embedded")
 	}
 	o.conns = max(o.conns, 1)
 	o.busy = min(max(o.busy, 1), o.conns)
@@ -116,16 +126,42 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rp, err := startRelay(o.relayBin, dir)
-	if err != nil {
-		return err
+	queueURL := o.queue
+	if o.queue == "embedded" {
+		ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: filepath.Join(dir, "nats"), NoLog: true, NoSigs: true})
+		if err != nil {
+			return fmt.Errorf("embedded NATS: %w", err)
+		}
+		ns.Start()
+		defer ns.Shutdown()
+		if !ns.ReadyForConnections(10 * time.Second) {
+			return errors.New("embedded NATS did not start")
+		}
+		queueURL = ns.ClientURL()
 	}
-	defer rp.stop()
-	fmt.Fprintf(out, "relay pid %d at %s; %d kiosks configured\n", rp.cmd.Process.Pid, rp.base, o.conns)
+	var relays []*relayProc
+	for i := range o.instances {
+		args := []string{"-data", filepath.Join(dir, fmt.Sprintf("data%d", i))}
+		if queueURL != "bbolt" {
+			args = []string{"-queue", queueURL}
+		}
+		rp, err := startRelay(o.relayBin, dir, args...)
+		if err != nil {
+			return err
+		}
+		defer rp.stop()
+		relays = append(relays, rp)
+		fmt.Fprintf(out, "relay pid %d at %s (queue %s); %d kiosks configured\n", rp.cmd.Process.Pid, rp.base, o.queue, o.conns)
+	}
+	rp := relays[0]
+	bases := make([]string, len(relays))
+	for i, r := range relays {
+		bases[i] = r.base
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	fleet := newFleet(rp.base, tokens)
+	fleet := newFleet(bases, tokens)
 	defer fleet.stop()
 	var report []string
 	phases := strings.Split(o.phases, ",")
@@ -142,15 +178,17 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "%d kiosks connected in %v\n", n, time.Since(start).Round(time.Millisecond))
 	if slices.Contains(phases, "conns") {
 		time.Sleep(o.settle) // steady state: pings exchanged, GC and scavenger settled
-		connected, _ := rp.metric("saoma_relay_kiosks_connected")
-		rss, hwm := rp.memory()
-		verdict := pass(rss < targetRSSMB<<20)
-		report = append(report, fmt.Sprintf("conns       %d kiosks connected (relay reports %s), after %v idle: RSS %.1f MB (peak %.1f MB), target < %d MB: %s",
-			n, connected, o.settle, mb(rss), mb(hwm), targetRSSMB, verdict))
-		fmt.Fprintln(out, report[len(report)-1])
+		for i, rp := range relays {
+			connected, _ := rp.metric("saoma_relay_kiosks_connected")
+			rss, hwm := rp.memory()
+			verdict := pass(rss < targetRSSMB<<20)
+			report = append(report, fmt.Sprintf("conns       instance %d: %d kiosks connected in all (this relay reports %s), after %v idle: RSS %.1f MB (peak %.1f MB), target < %d MB: %s",
+				i, n, connected, o.settle, mb(rss), mb(hwm), targetRSSMB, verdict))
+			fmt.Fprintln(out, report[len(report)-1])
+		}
 	}
 	if slices.Contains(phases, "idle") {
-		r, err := idlePhase(rp.base, fleet, o.idleSamples)
+		r, err := idlePhase(bases[len(bases)-1], fleet, o.idleSamples) // kiosk 0 is on the first instance
 		if err != nil {
 			return err
 		}
@@ -159,7 +197,7 @@ func run(args []string, out io.Writer) error {
 		fmt.Fprintln(out, report[len(report)-1])
 	}
 	if slices.Contains(phases, "throughput") {
-		r, err := throughputPhase(rp.base, fleet, o)
+		r, err := throughputPhase(bases, fleet, o)
 		if err != nil {
 			return err
 		}
@@ -228,9 +266,9 @@ type relayProc struct {
 }
 
 // startRelay runs the relay on 127.0.0.1:0 and waits for its address.
-func startRelay(bin, dir string) (*relayProc, error) {
-	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-data", filepath.Join(dir, "data"),
-		"-kiosks", filepath.Join(dir, "kiosks.toml"), "-log-level", "error")
+func startRelay(bin, dir string, queueArgs ...string) (*relayProc, error) {
+	args := append([]string{"-listen", "127.0.0.1:0", "-kiosks", filepath.Join(dir, "kiosks.toml"), "-log-level", "error"}, queueArgs...)
+	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -331,7 +369,7 @@ func (rp *relayProc) metric(name string) (string, error) {
 
 // fleet is the simulated kiosks: relay.Client instances in this process.
 type fleet struct {
-	base   string
+	bases  []string // relay instances; kiosk i connects to bases[i mod len]
 	tokens []string
 	up     atomic.Int64
 	upCh   chan struct{}
@@ -347,8 +385,8 @@ type delivery struct {
 	at         time.Time
 }
 
-func newFleet(base string, tokens []string) *fleet {
-	return &fleet{base: base, tokens: tokens, upCh: make(chan struct{}, 1), deliveries: make(chan delivery, 1<<16)}
+func newFleet(bases []string, tokens []string) *fleet {
+	return &fleet{bases: bases, tokens: tokens, upCh: make(chan struct{}, 1), deliveries: make(chan delivery, 1<<16)}
 }
 
 // connect starts n clients and waits until all report the link up.
@@ -356,7 +394,7 @@ func (f *fleet) connect(ctx context.Context, n int, timeout time.Duration) error
 	quiet := slog.New(slog.DiscardHandler)
 	for i := range n {
 		c, err := relay.NewClient(relay.ClientConfig{
-			URL:   f.base,
+			URL:   f.bases[i%len(f.bases)], // kiosk i on instance i mod N
 			Token: f.tokens[i],
 			// The random initial delay (below MinBackoff) spreads the
 			// fleet's first dials over a few seconds, as in a real restart.
@@ -499,7 +537,7 @@ func idlePhase(base string, f *fleet, samples int) (*result, error) {
 // o.busy kiosks (open loop: a schedule, not a closed loop waiting for
 // answers) through o.workers concurrent connections, then waits for every
 // delivery.
-func throughputPhase(base string, f *fleet, o options) (*result, error) {
+func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
 	total := int(float64(o.rate) * o.duration.Seconds())
 	bodies := make([][]byte, total)
 	for i := range bodies {
@@ -519,6 +557,9 @@ func throughputPhase(base string, f *fleet, o options) (*result, error) {
 			for i := range jobs {
 				start := time.Now()
 				sentAt[i] = start
+				// Rotate the instance WeChat posts to, so that most
+				// notifications cross instances.
+				base := bases[(i+i/o.busy)%len(bases)]
 				if err := postNotify(c, base, kioskID(i%o.busy), bodies[i]); err != nil {
 					if failed.Add(1) <= 3 {
 						fmt.Fprintf(os.Stderr, "notification %d: %v\n", i, err)

@@ -12,6 +12,12 @@
 //	echo -n "$TOKEN" | saoma-relay -hash-token
 //
 // prints the token_hash to put in the kiosks file.
+//
+//	saoma-relay -queue nats://n1:4222,nats://n2:4222,nats://n3:4222 -nats-replicas 3 \
+//	            -nats-creds /etc/saoma-relay/relay.creds -kiosks /etc/saoma-relay/kiosks.toml
+//
+// stores notifications in a NATS JetStream stream shared by several relay
+// instances instead of the bbolt file (docs/relay-cluster.md).
 package main
 
 import (
@@ -30,6 +36,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"saoma/payment/relay"
 )
@@ -56,7 +64,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var (
 		listen    = fs.String("listen", "127.0.0.1:8443", "listen address (port 0 picks one)")
-		dataDir   = fs.String("data", "", "data directory for the relay's bbolt queue (required)")
+		dataDir   = fs.String("data", "", "data directory for the relay's bbolt queue (required with -queue bbolt)")
+		queueURL  = fs.String("queue", "bbolt", `where notifications are stored: "bbolt" (the file in -data, one process) or NATS JetStream servers "nats://host:4222,host2:4222" (several instances share them; tls:// for TLS)`)
+		natsOpts  natsFlags
 		kiosks    = fs.String("kiosks", "", "kiosks file, TOML (required; see docs/kiosks.example.toml)")
 		tlsCert   = fs.String("tls-cert", "", "TLS certificate chain (PEM); with -tls-key serves HTTPS")
 		tlsKey    = fs.String("tls-key", "", "TLS private key (PEM)")
@@ -65,6 +75,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		cbTimeout = fs.Duration("callback-timeout", relay.DefaultCallbackTimeout, "how long a mode-1 callback waits for the kiosk")
 		maxUnver  = fs.Int("max-unverified", relay.DefaultMaxUnverified, "unacknowledged notifications stored per kiosk without a merchant key (forgeries cannot be told apart); beyond it WeChat gets FAIL and retries")
 	)
+	natsOpts.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,9 +96,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return fmt.Errorf("bad -log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if *dataDir == "" || *kiosks == "" {
+	natsCfg, err := natsOpts.config(*queueURL)
+	if err != nil {
+		return err
+	}
+	if *kiosks == "" || (natsCfg == nil && *dataDir == "") {
 		fs.Usage()
-		return errors.New("-data and -kiosks are required")
+		return errors.New("-kiosks is required, and -data with the bbolt queue")
 	}
 	if *maxUnver < 1 {
 		return errors.New("-max-unverified must be at least 1")
@@ -103,6 +118,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 
 	srv, err := relay.NewServer(relay.ServerConfig{
 		DataDir:         *dataDir,
+		NATS:            natsCfg,
 		Kiosks:          ks,
 		Logger:          log,
 		CallbackTimeout: *cbTimeout,
@@ -143,7 +159,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			serveErr <- hs.Serve(ln)
 		}
 	}()
-	log.Info("relay serving", "addr", ln.Addr().String(), "tls", scheme == "https", "kiosks", len(ks), "epoch", srv.Epoch())
+	log.Info("relay serving", "addr", ln.Addr().String(), "tls", scheme == "https", "kiosks", len(ks), "epoch", srv.Epoch(), "nats", natsCfg != nil)
 	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -181,4 +197,55 @@ func warnLoosePermissions(log *slog.Logger, path string, ks []relay.Kiosk) {
 			return
 		}
 	}
+}
+
+// natsFlags are the options of the NATS JetStream queue.
+type natsFlags struct {
+	creds, ca, cert, key, stream string
+	replicas                     int
+	dedupe, timeout              time.Duration
+}
+
+// register adds the -nats-* flags to fs.
+func (n *natsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&n.creds, "nats-creds", "", "NATS credentials file (JWT + nkey seed) for -queue nats://")
+	fs.StringVar(&n.ca, "nats-ca", "", "CA certificates (PEM) that sign the NATS servers' certificates")
+	fs.StringVar(&n.cert, "nats-cert", "", "client certificate (PEM) for NATS mutual TLS; with -nats-key")
+	fs.StringVar(&n.key, "nats-key", "", "client private key (PEM) for NATS mutual TLS")
+	fs.StringVar(&n.stream, "nats-stream", relay.DefaultStream, "JetStream stream holding the notifications")
+	fs.IntVar(&n.replicas, "nats-replicas", 1, "replicas of the stream when this relay creates it: 3 on a three-node cluster")
+	fs.DurationVar(&n.dedupe, "nats-dedupe-window", relay.DefaultDedupeWindow, "how long JetStream remembers a notification to store WeChat's retries once")
+	fs.DurationVar(&n.timeout, "nats-timeout", relay.DefaultNATSTimeout, "bound on each JetStream request and publish acknowledgement")
+}
+
+// config returns the NATS queue for -queue value q, or nil for bbolt.
+func (n *natsFlags) config(q string) (*relay.NATSConfig, error) {
+	if q == "" || q == "bbolt" {
+		if n.creds != "" || n.ca != "" || n.cert != "" || n.key != "" {
+			return nil, errors.New("-nats-* options need -queue nats://…")
+		}
+		return nil, nil
+	}
+	for _, u := range strings.Split(q, ",") {
+		if !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
+			return nil, fmt.Errorf("-queue %q: want bbolt or nats://host:port,… (or tls://)", q)
+		}
+	}
+	if (n.cert == "") != (n.key == "") {
+		return nil, errors.New("-nats-cert and -nats-key go together")
+	}
+	if n.replicas < 1 || n.replicas > 5 {
+		return nil, errors.New("-nats-replicas must be 1 to 5")
+	}
+	cfg := &relay.NATSConfig{URLs: q, Stream: n.stream, Replicas: n.replicas, DedupeWindow: n.dedupe, Timeout: n.timeout}
+	if n.creds != "" {
+		cfg.Options = append(cfg.Options, nats.UserCredentials(n.creds))
+	}
+	if n.ca != "" {
+		cfg.Options = append(cfg.Options, nats.RootCAs(n.ca))
+	}
+	if n.cert != "" {
+		cfg.Options = append(cfg.Options, nats.ClientCert(n.cert, n.key))
+	}
+	return cfg, nil
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"saoma/payment/relay"
 	"saoma/payment/wxpay"
 	"saoma/payment/wxsim"
@@ -280,6 +282,10 @@ func TestFlags(t *testing.T) {
 		{"data and kiosks are required", []string{"-listen", "127.0.0.1:0"}, "", "required", true},
 		{"the unverified cap must be positive", []string{"-data", "x", "-kiosks", "y", "-max-unverified", "0"}, "", "at least 1", true},
 		{"TLS needs both files", []string{"-data", "x", "-kiosks", "y", "-tls-cert", "c.pem"}, "", "go together", true},
+		{"the queue is bbolt or NATS URLs", []string{"-kiosks", "y", "-queue", "redis://h:6379"}, "", "want bbolt or nats://", true},
+		{"NATS credentials need a NATS queue", []string{"-data", "x", "-kiosks", "y", "-nats-creds", "r.creds"}, "", "need -queue nats", true},
+		{"NATS client TLS needs both files", []string{"-kiosks", "y", "-queue", "nats://h:4222", "-nats-cert", "c.pem"}, "", "go together", true},
+		{"the NATS queue needs no data dir", []string{"-kiosks", filepath.Join(t.TempDir(), "missing.toml"), "-queue", "nats://h:4222"}, "", "kiosks file", true},
 		{"a bad kiosks file is reported", []string{"-data", t.TempDir(), "-kiosks", filepath.Join(t.TempDir(), "missing.toml")}, "", "kiosks file", true},
 	}
 	for _, tc := range tests {
@@ -297,4 +303,66 @@ func TestFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSIGKILLOfOneNATSInstanceLosesNothing runs two relay processes on one
+// JetStream server, the kiosk on the second, and kills the first with
+// SIGKILL the moment it answers SUCCESS: every notification it answered
+// SUCCESS reaches the kiosk through the second.
+func TestSIGKILLOfOneNATSInstanceLosesNothing(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS not ready")
+	}
+	kiosks := kioskFile(t)
+	a := startProc(t, "-queue", ns.ClientURL(), "-kiosks", kiosks)
+	b := startProc(t, "-queue", ns.ClientURL(), "-kiosks", kiosks)
+	links := make(chan bool, 4)
+	got := collect(t, b.URL, "tok-k1", links)
+	if up := <-links; !up {
+		t.Fatal("link did not come up")
+	}
+	var (
+		mu     sync.Mutex
+		acked  []int
+		wg     sync.WaitGroup
+		killed sync.Once
+	)
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if postNotify(a.URL, i) {
+				mu.Lock()
+				acked = append(acked, i)
+				mu.Unlock()
+				killed.Do(func() { _ = a.cmd.Process.Signal(syscall.SIGKILL) })
+			}
+		}()
+	}
+	wg.Wait()
+	err = <-a.exited
+	a.exited <- err
+	if len(acked) == 0 {
+		t.Fatal("no notification was answered SUCCESS")
+	}
+	want := make(map[string]bool)
+	for _, n := range acked {
+		want[fmt.Sprintf("K1-%04d", n)] = true
+	}
+	timeout := time.After(20 * time.Second)
+	for len(want) > 0 {
+		select {
+		case o := <-got:
+			delete(want, o)
+		case <-timeout:
+			t.Fatalf("answered SUCCESS by the killed instance but never delivered by the other: %v", want)
+		}
+	}
+	t.Logf("%d notifications answered SUCCESS before SIGKILL, all delivered by the other instance", len(acked))
 }

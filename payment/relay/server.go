@@ -46,9 +46,16 @@ const customerRetryMsg = "收银台暂时无法接单，请稍后再试"
 // ServerConfig configures a relay server. Zero fields take the defaults
 // named in their comments.
 type ServerConfig struct {
-	// DataDir holds the relay's bbolt file (DBFile). Required. Back it up
-	// like any database: it holds notifications WeChat was told are safe.
+	// DataDir holds the relay's bbolt file (DBFile). Required unless NATS
+	// is set. Back it up like any database: it holds notifications WeChat
+	// was told are safe.
 	DataDir string
+	// NATS, when set, stores notifications in a NATS JetStream stream
+	// instead of DataDir, shared by every relay instance configured with
+	// the same stream: WeChat may post to any instance and a kiosk may
+	// connect to any (docs/relay-cluster.md). Nil: the bbolt file, one
+	// process, no other service.
+	NATS *NATSConfig
 	// Kiosks are the kiosks served (LoadKiosks). At least one.
 	Kiosks []Kiosk
 	// Logger receives structured logs; default discard. Tokens, keys and
@@ -129,7 +136,8 @@ type Server struct {
 	cfg      ServerConfig
 	log      *slog.Logger
 	q        queue
-	epoch    string // q.epoch(), fixed while the store is open
+	shared   sharedQueue // q when several instances share it, else nil
+	epoch    string      // q.epoch(), fixed while the store is open
 	kiosks   map[string]*kiosk
 	byHash   map[[sha256.Size]byte]*kiosk
 	m        *metrics
@@ -315,15 +323,31 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		s.kiosks[kc.ID] = k
 		s.byHash[h] = k
 	}
-	st, err := openStore(cfg.DataDir)
-	if err != nil {
-		return nil, err
+	var st queue
+	if cfg.NATS != nil {
+		jq, err := openJetStream(*cfg.NATS, cfg.MaxQueue)
+		if err != nil {
+			return nil, err
+		}
+		st, s.shared = jq, jq
+	} else {
+		bq, err := openStore(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		st = bq
 	}
 	s.q, s.epoch = st, st.epoch()
 	states, err := st.states()
 	if err != nil {
 		_ = st.close()
 		return nil, err
+	}
+	if s.shared != nil {
+		if err := s.shared.watch(s.wake); err != nil {
+			_ = st.close()
+			return nil, err
+		}
 	}
 	var queued, unverified int64
 	for id, ks := range states {
@@ -363,8 +387,25 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.handler = cleanPaths(s.mux)
 	go s.commitLoop()
 	go s.tickLoop()
-	s.log.Info("relay store open", "dir", cfg.DataDir, "epoch", s.epoch, "kiosks", len(s.kiosks), "queued", queued)
+	s.log.Info("relay store open", "dir", cfg.DataDir, "nats", cfg.NATS != nil, "epoch", s.epoch, "kiosks", len(s.kiosks), "queued", queued)
 	return s, nil
+}
+
+// wake is called for every notification any instance stored in a shared
+// queue: the kiosk's connection here, if any, delivers it.
+func (s *Server) wake(id string, seq uint64) {
+	k := s.kiosks[id]
+	if k == nil {
+		return
+	}
+	raise(&k.last, seq)
+	k.wakeSession()
+}
+
+// raise sets v to seq unless it already holds more.
+func raise(v *atomic.Uint64, seq uint64) {
+	for cur := v.Load(); seq > cur && !v.CompareAndSwap(cur, seq); cur = v.Load() {
+	}
 }
 
 // setDefault replaces a zero or negative *v with def.
@@ -986,12 +1027,17 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		writeXML(w, http.StatusOK, unsigned(customerRetryMsg))
 	}
-	ss := k.session()
-	if ss == nil {
-		fail(callbackOffline)
-		return
+	var reply []byte
+	var result string
+	switch ss := k.session(); {
+	case ss != nil:
+		reply, result = ss.call(r.Context(), body, s.cfg.CallbackTimeout)
+	case s.shared != nil:
+		// The kiosk may be connected to another instance.
+		reply, result = s.shared.forwardCallback(r.Context(), id, body, s.cfg.CallbackTimeout)
+	default:
+		result = callbackOffline
 	}
-	reply, result := ss.call(r.Context(), body, s.cfg.CallbackTimeout)
 	if result != callbackOK {
 		fail(result)
 		return
@@ -1083,6 +1129,18 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		lastSeq = n
 	}
 	epoch := q.Get("epoch")
+	// known is the newest sequence the kiosk may have seen. In a shared
+	// queue other instances stored messages too: ask the stream.
+	known := k.last.Load()
+	if s.shared != nil {
+		kl, sl, err := s.shared.lastSeq(k.cfg.ID)
+		if err != nil {
+			refuse(reasonStorage, http.StatusServiceUnavailable, err)
+			return
+		}
+		raise(&k.last, kl)
+		known = max(known, kl, sl)
+	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.m.rejected.inc(reasonBadRequest)
@@ -1092,13 +1150,13 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	// Resume: the kiosk's own record of its last commit counts when it
 	// refers to this store (same epoch) and to messages that exist.
 	if epoch == s.epoch && lastSeq > 0 {
-		if lastSeq <= k.last.Load() {
+		if lastSeq <= known {
 			if k.ackTo(lastSeq) {
 				s.markAck(k)
 			}
 		} else {
 			s.log.Warn("kiosk is ahead of the relay's store (restored from a backup?); resuming from the relay's record",
-				"kiosk", k.cfg.ID, "kiosk_last_seq", lastSeq, "relay_last_seq", k.last.Load())
+				"kiosk", k.cfg.ID, "kiosk_last_seq", lastSeq, "relay_last_seq", known)
 		}
 	} else if epoch != "" && epoch != s.epoch {
 		s.log.Info("kiosk knew another relay epoch; delivering everything unacknowledged", "kiosk", k.cfg.ID, "kiosk_epoch", clip(epoch))
@@ -1115,6 +1173,17 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	if err := conn.WriteMessage(websocket.TextMessage, ss.welcome()); err != nil {
 		ss.close(dropWrite)
 		return
+	}
+	if s.shared != nil {
+		stop, err := s.shared.serveCallbacks(k.cfg.ID, s.cfg.CallbackTimeout, func(ctx context.Context, body []byte) ([]byte, string) {
+			return ss.call(ctx, body, s.cfg.CallbackTimeout)
+		})
+		if err != nil {
+			s.log.Error("routing callbacks to this instance failed", "kiosk", k.cfg.ID, "err", err)
+			ss.close(dropStorage)
+			return
+		}
+		ss.setUnroute(stop)
 	}
 	s.log.Info("kiosk connected", "kiosk", k.cfg.ID, "remote", r.RemoteAddr, "resume_after", ss.sent)
 	s.sessions.Add(2)

@@ -45,6 +45,7 @@ type session struct {
 	mu           sync.Mutex
 	closed       bool
 	calls        map[string]chan []byte // pending callbacks by id
+	unroute      func()                 // stops callbacks routed from other instances; nil without
 	inflight     []inflightMsg          // sent, not yet acknowledged, in order
 	lastSent     uint64                 // highest seq written (or skipped)
 	lastProgress time.Duration          // last ack, or first send into an empty window (monotonic)
@@ -114,7 +115,11 @@ func (ss *session) close(reason string) {
 	ss.closeOnce.Do(func() {
 		ss.mu.Lock()
 		ss.closed = true
+		unroute := ss.unroute
 		ss.mu.Unlock()
+		if unroute != nil {
+			unroute()
+		}
 		close(ss.done)
 		ss.k.detach(ss)
 		ss.srv.m.connected.Add(-1)
@@ -138,6 +143,20 @@ func (ss *session) close(reason string) {
 		}
 		lvl("kiosk disconnected", "kiosk", ss.k.cfg.ID, "remote", ss.remote, "reason", reason)
 	})
+}
+
+// setUnroute records how to stop the callbacks routed to this session
+// from other instances; on a session already closed it stops them now.
+func (ss *session) setUnroute(stop func()) {
+	ss.mu.Lock()
+	closed := ss.closed
+	if !closed {
+		ss.unroute = stop
+	}
+	ss.mu.Unlock()
+	if closed {
+		stop()
+	}
 }
 
 // call forwards a mode-1 callback and waits for the kiosk's reply. It
