@@ -49,7 +49,7 @@ type column struct {
 var detailColumns = []column{
 	{lblTime, 20}, {lblDay, 12}, {lblOutTradeNo, 22}, {lblTransaction, 32}, {lblItems, 36},
 	{lblTotal, 12}, {lblRefunded, 12}, {lblRefundPending, 14}, {lblNet, 12},
-	{lblState, 14}, {lblStateCode, 18}, {lblFlag, 16}, {lblFlagCode, 18},
+	{lblState, 14}, {lblStateCode, 18}, {lblFlag, 16}, {lblFlagCode, 18}, {lblMethod, 12},
 }
 
 // dayColumns are the columns of the by-day CSV and XLSX sheet.
@@ -248,6 +248,7 @@ func writeCSV(w io.Writer, rows []dayRow, lang string) error {
 		rec[10] = guard(string(r.State))
 		rec[11] = guard(flagText(r.Flag, lang))
 		rec[12] = guard(string(r.Flag))
+		rec[13] = methodText(r.Mode, lang)
 		if err := f.cw.Write(rec); err != nil {
 			return err
 		}
@@ -530,6 +531,7 @@ func writeDetailSheet(x *excelize.File, sheet string, rows []dayRow, st styles, 
 			vals[11] = guard(flagText(r.Flag, lang))
 			vals[12] = guard(string(r.Flag))
 		}
+		vals[13] = methodText(r.Mode, lang)
 		cell, err := excelize.CoordinatesToCellName(1, i+2)
 		if err != nil {
 			return err

@@ -105,3 +105,22 @@ func flagText(f app.Flag, lang string) string {
 	}
 	return string(f)
 }
+
+// The payment method column.
+var (
+	lblMethod     = label{"付款方式", "Method"}
+	methodQR      = label{"扫码", "QR"}
+	methodShelf   = label{"货架码", "Shelf QR"}
+	methodPayCode = label{"付款码", "Pay code"}
+)
+
+// methodText names how an order was paid (app.Order.Mode).
+func methodText(mode int, lang string) string {
+	switch mode {
+	case 1:
+		return methodShelf.in(lang)
+	case app.ModePayCode:
+		return methodPayCode.in(lang)
+	}
+	return methodQR.in(lang)
+}

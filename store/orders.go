@@ -266,6 +266,7 @@ type row struct {
 	Refunded      app.Fen   `json:"r,omitempty"`  // refunds succeeded
 	Pending       app.Fen   `json:"rp,omitempty"` // refunds not final yet
 	TransactionID string    `json:"x,omitempty"`
+	Mode          int       `json:"m,omitempty"` // how it was paid: app.Order.Mode
 	Lines         []rowLine `json:"l,omitempty"`
 }
 
@@ -277,7 +278,7 @@ type rowLine struct {
 }
 
 func rowOf(o *app.Order) row {
-	r := row{State: o.State, Flag: o.Flag, Total: o.Total, TransactionID: o.TransactionID}
+	r := row{State: o.State, Flag: o.Flag, Total: o.Total, TransactionID: o.TransactionID, Mode: o.Mode}
 	if o.State.Paid() {
 		r.Refunded = o.Refunded()
 		r.Pending = o.RefundPending()

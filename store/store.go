@@ -28,7 +28,8 @@ var (
 // outcome WeChat has not reported yet. Version 3: the refund-day index
 // (refunds by the business day they were asked for) and day rows carrying
 // pending refunds.
-const SchemaVersion = 3
+// Version 4: day rows carry the payment method (QR, shelf QR, payment code).
+const SchemaVersion = 4
 
 // LedgerFile is the name of the ledger inside the kiosk's data directory.
 const LedgerFile = "ledger.db"
@@ -234,7 +235,7 @@ func (s *Store) prepare(tx *bolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	// 0 → 1: no indexes yet; 1 → 2: open index holds unsettled refunds;
 	// 2 → 3: refund-day index, pending refunds in day rows.
-	rebuild := v < 3
+	rebuild := v < 4
 	if v == 0 {
 		if err := rebuildQRIDs(tx); err != nil {
 			return fmt.Errorf("migrate to schema 1: %w", err)
