@@ -55,6 +55,7 @@ var detailColumns = []column{
 // dayColumns are the columns of the by-day CSV and XLSX sheet.
 var dayColumns = []column{
 	{lblDay, 14}, {lblPaidOrders, 12}, {lblGross, 14}, {lblRefunds, 14}, {lblRefundsPending, 16}, {lblNet, 14},
+	{lblFees, 12}, {lblSettle, 16}, {lblReconState, 16},
 }
 
 // headers renders the columns' headers in lang.
@@ -187,14 +188,15 @@ func (s *Store) ExportWith(w io.Writer, from, to app.Day, opts ExportOptions) er
 	if err != nil {
 		return fmt.Errorf("export %s to %s: %w", from, to, err)
 	}
+	recs, err := s.Reconciliations(from, to)
+	if err != nil {
+		return fmt.Errorf("export %s to %s: %w", from, to, err)
+	}
 	switch {
 	case opts.Format == app.ExportXLSX:
-		var recs []app.Reconciliation
-		if recs, err = s.Reconciliations(from, to); err == nil {
-			err = writeXLSX(w, rows, sum, recs, opts.Lang)
-		}
+		err = writeXLSX(w, rows, sum, recs, opts.Lang)
 	case opts.ByDay:
-		err = writeDaysCSV(w, sum, opts.Lang)
+		err = writeDaysCSV(w, sum, recs, opts.Lang)
 	default:
 		err = writeCSV(w, rows, opts.Lang)
 	}
@@ -258,13 +260,17 @@ func writeCSV(w io.Writer, rows []dayRow, lang string) error {
 
 // writeDaysCSV writes one row per business day of the summary's range,
 // quiet days included, so a month export has every date.
-func writeDaysCSV(w io.Writer, sum app.Summary, lang string) error {
+func writeDaysCSV(w io.Writer, sum app.Summary, recs []app.Reconciliation, lang string) error {
 	f, err := newCSVFile(w, headers(dayColumns, lang))
 	if err != nil {
 		return err
 	}
+	byDay := reconByDay(recs)
 	for _, d := range sum.Days {
-		rec := []string{string(d.Day), strconv.Itoa(d.Sales), d.Gross.Yuan(), d.Refunds.Yuan(), d.RefundsPending.Yuan(), d.Net.Yuan()}
+		rec := []string{string(d.Day), strconv.Itoa(d.Sales), d.Gross.Yuan(), d.Refunds.Yuan(), d.RefundsPending.Yuan(), d.Net.Yuan(), "", "", textOf(reconStates, app.Unreconciled, lang)}
+		if r, ok := byDay[d.Day]; ok {
+			rec[6], rec[7], rec[8] = r.Fees.Yuan(), r.Net.Yuan(), textOf(reconStates, r.State, lang)
+		}
 		if err := f.cw.Write(rec); err != nil {
 			return err
 		}
@@ -357,7 +363,7 @@ func writeXLSX(w io.Writer, rows []dayRow, sum app.Summary, recs []app.Reconcili
 		return fmt.Errorf("detail sheet: %w", err)
 	}
 	if len(sum.Days) > 1 {
-		if err := writeDaySheet(x, names.byDay, sum, st, lang); err != nil {
+		if err := writeDaySheet(x, names.byDay, sum, recs, st, lang); err != nil {
 			return fmt.Errorf("by-day sheet: %w", err)
 		}
 	}
@@ -544,7 +550,8 @@ func writeDetailSheet(x *excelize.File, sheet string, rows []dayRow, st styles, 
 }
 
 // writeDaySheet writes one row per business day and a total row.
-func writeDaySheet(x *excelize.File, sheet string, sum app.Summary, st styles, lang string) error {
+func writeDaySheet(x *excelize.File, sheet string, sum app.Summary, recs []app.Reconciliation, st styles, lang string) error {
+	byDay := reconByDay(recs)
 	sw, err := streamSheet(x, sheet, dayColumns, lang, st.bold)
 	if err != nil {
 		return err
@@ -555,10 +562,15 @@ func writeDaySheet(x *excelize.File, sheet string, sum app.Summary, st styles, l
 		if err != nil {
 			return err
 		}
-		if err := sw.SetRow(cell, []any{
+		vals := []any{
 			excelize.Cell{StyleID: st.date, Value: excelDay(d.Day)}, d.Sales,
 			money(d.Gross, st.money), money(d.Refunds, st.money), money(d.RefundsPending, st.money), money(d.Net, st.money),
-		}); err != nil {
+			nil, nil, textOf(reconStates, app.Unreconciled, lang),
+		}
+		if r, ok := byDay[d.Day]; ok {
+			vals[6], vals[7], vals[8] = money(r.Fees, st.money), money(r.Net, st.money), textOf(reconStates, r.State, lang)
+		}
+		if err := sw.SetRow(cell, vals); err != nil {
 			return err
 		}
 	}

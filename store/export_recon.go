@@ -119,3 +119,12 @@ func writeReconSheets(x *excelize.File, recs []app.Reconciliation, st styles, la
 	}
 	return sw.Flush()
 }
+
+// reconByDay indexes reconciliations by day.
+func reconByDay(recs []app.Reconciliation) map[app.Day]app.Reconciliation {
+	m := make(map[app.Day]app.Reconciliation, len(recs))
+	for _, r := range recs {
+		m[r.Day] = r
+	}
+	return m
+}

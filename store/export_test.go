@@ -340,10 +340,10 @@ func TestExportLabelsInTheExportsLanguage(t *testing.T) {
 func TestExportByDayCSVHasEveryDayAndRefundsOnTheirDay(t *testing.T) {
 	recs := readCSV(t, mustExport(t, exportMonthEnd(t), "2026-11-21", "2026-11-23", ExportOptions{Format: app.ExportCSV, ByDay: true}))
 	want := [][]string{
-		{"营业日 Day", "收款笔数 Paid orders", "收款 Gross", "退款 Refunds", "退款处理中 Refunds pending", "净额 Net"},
-		{"2026-11-21", "1", "46.00", "0.00", "0.00", "46.00"},
-		{"2026-11-22", "2", "92.00", "10.00", "5.00", "82.00"},
-		{"2026-11-23", "0", "0.00", "0.00", "0.00", "0.00"},
+		{"营业日 Day", "收款笔数 Paid orders", "收款 Gross", "退款 Refunds", "退款处理中 Refunds pending", "净额 Net", "手续费 Fees", "结算金额 Net settlement", "对账状态 Reconciled"},
+		{"2026-11-21", "1", "46.00", "0.00", "0.00", "46.00", "", "", "未对账 Not reconciled"},
+		{"2026-11-22", "2", "92.00", "10.00", "5.00", "82.00", "", "", "未对账 Not reconciled"},
+		{"2026-11-23", "0", "0.00", "0.00", "0.00", "0.00", "", "", "未对账 Not reconciled"},
 	}
 	if len(recs) != len(want) {
 		t.Fatalf("got %d records, want %d: %q", len(recs), len(want), recs)
@@ -356,7 +356,13 @@ func TestExportByDayCSVHasEveryDayAndRefundsOnTheirDay(t *testing.T) {
 }
 
 func TestExportXLSXByDaySheetForSeveralDays(t *testing.T) {
-	x := openXLSX(t, mustExport(t, exportMonthEnd(t), "2026-11-21", "2026-11-23", ExportOptions{Format: app.ExportXLSX}))
+	s := exportMonthEnd(t)
+	// The middle day was matched against WeChat's bill: its fees and what
+	// reached the bank show beside the takings.
+	if err := s.SaveReconciliation(app.Reconciliation{Day: "2026-11-22", State: app.Reconciled, Gross: 9200, Refunds: 1000, Fees: 55, Net: 8145}); err != nil {
+		t.Fatal(err)
+	}
+	x := openXLSX(t, mustExport(t, s, "2026-11-21", "2026-11-23", ExportOptions{Format: app.ExportXLSX}))
 	if got := x.GetSheetList(); got[2] != SheetByDay {
 		t.Fatalf("sheets %v, want %q last", got, SheetByDay)
 	}
@@ -365,10 +371,10 @@ func TestExportXLSXByDaySheetForSeveralDays(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"营业日 Day", "收款笔数 Paid orders", "收款 Gross", "退款 Refunds", "退款处理中 Refunds pending", "净额 Net"},
-		{"46347", "1", "46", "0", "0", "46"},
-		{"46348", "2", "92", "10", "5", "82"},
-		{"46349", "0", "0", "0", "0", "0"},
+		{"营业日 Day", "收款笔数 Paid orders", "收款 Gross", "退款 Refunds", "退款处理中 Refunds pending", "净额 Net", "手续费 Fees", "结算金额 Net settlement", "对账状态 Reconciled"},
+		{"46347", "1", "46", "0", "0", "46", "", "", "未对账 Not reconciled"},
+		{"46348", "2", "92", "10", "5", "82", "0.55", "81.45", "已对账 ✓ Reconciled ✓"},
+		{"46349", "0", "0", "0", "0", "0", "", "", "未对账 Not reconciled"},
 		{"合计 Total", "3", "138", "10", "5", "128"},
 	}
 	if len(rows) != len(want) {
