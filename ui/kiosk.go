@@ -40,6 +40,8 @@ type Engine interface {
 	Reports() app.Reports
 	Order(outTradeNo string) (app.Order, error)
 	Flagged() ([]app.Order, error)
+	Reconciliations(from, to app.Day) ([]app.Reconciliation, error)
+	ExplainDifference(day app.Day, i int, note string) (app.Reconciliation, error)
 }
 
 // Options shape the kiosk's windows.
@@ -59,6 +61,10 @@ type Options struct {
 	Config app.Config
 	// SaveConfig stores a changed configuration; nil disables saving.
 	SaveConfig func(app.Config) error
+	// SetSpeaker applies changed speaker settings at once (the payment
+	// announcer's volume and mute), after SaveConfig stored them; nil:
+	// they apply after a restart.
+	SetSpeaker func(app.SpeakerConfig)
 	// TestPrint sends a test page to the configured printer; nil hides
 	// the Settings button.
 	TestPrint func() error
