@@ -263,6 +263,11 @@ func (k *Kiosk) tick() {
 func (k *Kiosk) apply(u app.Update) {
 	k.status.set(u.Status)
 	if u.Order == nil {
+		if u.Err == nil && k.screen == "sales" && k.sales != nil {
+			// A status change may be a day reconciled in the background
+			// (its differences count in the status): show it.
+			k.sales.load(k.sales.day)
+		}
 		if u.Err != nil && k.screen == "sell" {
 			k.sell.setMessage(k.errText(u.Err), true)
 		}

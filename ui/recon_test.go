@@ -110,6 +110,20 @@ func TestSalesShowsTheDaysReconciliation(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+func TestADayReconciledInTheBackgroundShowsOnTheOpenSalesScreen(t *testing.T) {
+	f := newFakeKiosk(t, app.Config{Locale: "en"})
+	s := f.openSalesOn("2026-11-21")
+	if s.recon.state.Text != "Not reconciled yet (WeChat's bill comes after 10:00 the next day)" {
+		t.Fatalf("before: %q", s.recon.state.Text)
+	}
+	f.eng.setRec(diffDay("2026-11-21"))
+	f.eng.push(nil, nil) // the Reconciler's result reaches the screens as a status change
+	f.pump("the day's reconciliation", func() bool { return f.k.sales.recon.state.Text == "2 differences" })
+	if got := f.k.status.flagged.Text; got != "2 flagged" {
+		t.Errorf("status chip %q", got)
+	}
+}
+
 func TestDifferencesListSaysWhatToDo(t *testing.T) {
 	f := newFakeKiosk(t, app.Config{})
 	k := f.k
@@ -299,6 +313,18 @@ func TestReconciliationHistoryReadsAsSentences(t *testing.T) {
 	o := app.Order{OutTradeNo: "K1FOUND", Total: 3800, State: app.StatePaid, Flag: app.FlagFoundByReconciliation}
 	if got := s.stateText(o); got != "已支付 · 对账补录" {
 		t.Errorf("a sale found by reconciliation reads %q", got)
+	}
+	f.eng.orders[o.OutTradeNo] = o
+	s.showDetail(o)
+	handed := buttonIn(f.k.win.Canvas().Overlays().Top(), f.k.lang.T("handed.over"))
+	if handed == nil {
+		t.Fatal("a sale found by reconciliation offers no 已交付商品")
+	}
+	test.Tap(handed)
+	f.k.pin.entry.SetText(demoPIN)
+	f.k.pin.entry.OnSubmitted("")
+	if !f.eng.called("Resolve") {
+		t.Error("goods handed over was not recorded")
 	}
 }
 

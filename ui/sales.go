@@ -357,7 +357,8 @@ func (s *salesScreen) showDetail(o app.Order) {
 	case o.State.Paid():
 		actions.Add(container.NewBorder(nil, nil, nil, container.NewHBox(refund, reprint), amount))
 	}
-	if o.Flag == app.FlagPaidAfterCancel {
+	if o.Flag == app.FlagPaidAfterCancel || o.Flag == app.FlagFoundByReconciliation {
+		// The customer paid; the owner confirms the goods were given.
 		handed := widget.NewButton(l.T("handed.over"), func() {
 			s.k.askPIN(pinOwner, func() { s.resolve(o, l.T("handed.over.note"), result) })
 		})
