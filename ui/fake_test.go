@@ -44,6 +44,11 @@ type fakeEngine struct {
 	codeErr error
 	// codes records the payment codes ChargeCode was given.
 	codes []string
+
+	// recs are the stored reconciliations by day; explained records the
+	// ExplainDifference calls as "day/index/note".
+	recs      map[app.Day]app.Reconciliation
+	explained []string
 }
 
 var _ Engine = (*fakeEngine)(nil)
@@ -53,6 +58,7 @@ func newFakeEngine(now func() time.Time) *fakeEngine {
 		products: app.DemoCatalog(),
 		status:   app.Status{Ready: true, Link: app.LinkConnected, Printer: app.PrinterStatus{OK: true}},
 		orders:   map[string]app.Order{},
+		recs:     map[app.Day]app.Reconciliation{},
 		updates:  make(chan app.Update, 64),
 		now:      now,
 	}
@@ -253,6 +259,53 @@ func (f *fakeEngine) Reports() app.Reports { return &f.reports }
 func (f *fakeEngine) Order(no string) (app.Order, error) { return f.get(no) }
 
 func (f *fakeEngine) Flagged() ([]app.Order, error) { return f.reports.flagged, nil }
+
+// Reconciliations lists the stored days from..to, oldest first.
+func (f *fakeEngine) Reconciliations(from, to app.Day) ([]app.Reconciliation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []app.Reconciliation
+	for d := from; d <= to; d = d.Add(1) {
+		if r, ok := f.recs[d]; ok {
+			r.Diffs = append([]app.Diff(nil), r.Diffs...)
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ExplainDifference records the note as the engine does and lowers the
+// status's count of unexplained differences.
+func (f *fakeEngine) ExplainDifference(day app.Day, i int, note string) (app.Reconciliation, error) {
+	f.record("ExplainDifference")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.recs[day]
+	if !ok {
+		return r, fmt.Errorf("explain %s: %w", day, app.ErrNotFound)
+	}
+	r.Diffs = append([]app.Diff(nil), r.Diffs...)
+	open := r.Open()
+	if err := r.Explain(i, note, f.now()); err != nil {
+		return app.Reconciliation{}, err
+	}
+	f.recs[day] = r
+	f.status.Differences -= open - r.Open()
+	f.explained = append(f.explained, fmt.Sprintf("%s/%d/%s", day, i, note))
+	return r, nil
+}
+
+// setRec stores a day's reconciliation and counts its open differences in
+// the status.
+func (f *fakeEngine) setRec(r app.Reconciliation) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if old, ok := f.recs[r.Day]; ok {
+		f.status.Differences -= old.Open()
+	}
+	f.recs[r.Day] = r
+	f.status.Differences += r.Open()
+}
 
 // push sends an Update about o (nil: status only) as the engine would.
 func (f *fakeEngine) push(o *app.Order, err error) {

@@ -36,6 +36,11 @@ func TestScreensFitTheWindow(t *testing.T) {
 					app.Product{ID: "9001", Name: "超大杯季节限定南瓜燕麦拿铁（热）", Price: 123456, Category: "季节限定饮品", Active: true},
 					app.Product{ID: "9002", Name: "Extra-large seasonal pumpkin spice oat latte", Price: 99900, Category: "Seasonal specials", Active: true})
 				f.eng.mu.Unlock()
+				// A reconciled day with differences, and older ones in the
+				// attention list.
+				for _, d := range []app.Day{"2026-11-22", "2026-11-21", "2026-11-20", "2026-11-19", "2026-11-18", "2026-11-17"} {
+					f.eng.setRec(diffDay(d))
+				}
 				f.k.build()
 				f.resize(size)
 				k := f.k
@@ -76,8 +81,15 @@ func TestScreensFitTheWindow(t *testing.T) {
 				k.sales = newSalesScreen(k)
 				k.setBody("sales", k.sales.obj)
 				fits("sales")
+				if !k.sales.recon.diffs.Visible() || k.sales.recon.bank.Text == "" {
+					t.Error("the day's reconciliation is not shown")
+				}
+				diffsFit(t, k, size)
 				k.sales.toggleFlagged()
 				fits("sales, flagged")
+				if !k.sales.diffDayRow.Visible() {
+					t.Error("the attention list offers no days with differences")
+				}
 				k.settings = newSettingsScreen(k)
 				k.setBody("settings", k.settings.obj)
 				fits("settings")

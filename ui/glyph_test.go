@@ -44,9 +44,11 @@ func TestEveryGlyphIsBundled(t *testing.T) {
 			}
 		}
 	}
-	for key, v := range stringsTable {
-		check(key, v[0])
-		check(key, v[1])
+	for _, table := range []map[string][2]string{stringsTable, payCodeTable, reconTable} {
+		for key, v := range table {
+			check(key, v[0])
+			check(key, v[1])
+		}
 	}
 	// String literals in the screens' source.
 	files, _ := filepath.Glob("*.go")

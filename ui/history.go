@@ -50,6 +50,8 @@ func noteRules() []noteRule {
 		r(`^ALERT: transaction (\S+) paid at .* belongs to an earlier order`, "alert.earlier"),
 		r(`^ALERT: confirmation (\S+) for (\S+) does not match order total ([^;\s]+)`, "alert.mismatch"),
 		r(`^ALERT: refund (\S+): .* after a final outcome`, "alert.refund"),
+		r(`^ALERT: paid at WeChat \(transaction (\S+), (\S+)\) but missing from the ledger: added from the bill of (\S+)$`, "alert.found"),
+		r(`^ALERT: payment (\S+) found only in WeChat's bill of (\S+)$`, "alert.bill"),
 		r(`^ALERT:`, "alert.other"),
 	}
 }

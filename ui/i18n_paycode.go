@@ -31,11 +31,13 @@ var payCodeTable = map[string][2]string{
 	"note.paycode.reversed":  {"已在微信支付撤销", "reversed with WeChat Pay"},
 }
 
-// lookup finds key in the main table, then in the payment-code table.
+// lookup finds key in the main table, then in the payment-code and
+// reconciliation tables.
 func lookup(key string) ([2]string, bool) {
-	if s, ok := stringsTable[key]; ok {
-		return s, true
+	for _, t := range []map[string][2]string{stringsTable, payCodeTable, reconTable} {
+		if s, ok := t[key]; ok {
+			return s, true
+		}
 	}
-	s, ok := payCodeTable[key]
-	return s, ok
+	return [2]string{}, false
 }

@@ -41,6 +41,8 @@ type Engine interface {
 	Reports() app.Reports
 	Order(outTradeNo string) (app.Order, error)
 	Flagged() ([]app.Order, error)
+	Reconciliations(from, to app.Day) ([]app.Reconciliation, error)
+	ExplainDifference(day app.Day, i int, note string) (app.Reconciliation, error)
 }
 
 // Options shape the kiosk's windows.
@@ -60,6 +62,10 @@ type Options struct {
 	Config app.Config
 	// SaveConfig stores a changed configuration; nil disables saving.
 	SaveConfig func(app.Config) error
+	// SetSpeaker applies changed speaker settings at once (the payment
+	// announcer's volume and mute), after SaveConfig stored them; nil:
+	// they apply after a restart.
+	SetSpeaker func(app.SpeakerConfig)
 	// TestPrint sends a test page to the configured printer; nil hides
 	// the Settings button.
 	TestPrint func() error
@@ -258,6 +264,11 @@ func (k *Kiosk) tick() {
 func (k *Kiosk) apply(u app.Update) {
 	k.status.set(u.Status)
 	if u.Order == nil {
+		if u.Err == nil && k.screen == "sales" && k.sales != nil {
+			// A status change may be a day reconciled in the background
+			// (its differences count in the status): show it.
+			k.sales.load(k.sales.day)
+		}
 		if u.Err != nil && k.screen == "sell" {
 			k.sell.setMessage(k.errText(u.Err), true)
 		}

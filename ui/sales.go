@@ -41,6 +41,15 @@ type salesScreen struct {
 	flagged bool       // the list shows flagged orders of all days
 	csvBtn  *keyButton
 	xlsxBtn *keyButton
+
+	rec        *app.Reconciliation  // the shown day's; nil: not reconciled yet
+	recon      *reconBar            // its state and bank figures
+	diffDays   []app.Reconciliation // days with unexplained differences
+	diffDayBox *fyne.Container      // their buttons, in the attention list
+	diffDayRow fyne.CanvasObject
+	frame      *fyne.Container // header, body and exports
+	diffs      *diffView       // the open list of differences
+	note       *notePad        // the open note prompt
 }
 
 func (k *Kiosk) today() app.Day {
@@ -72,6 +81,10 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 	s.xlsxBtn = newButton(k, l.T("export.xlsx"), func() { s.export(app.ExportXLSX) })
 	s.dayBtn = newIconButton(k, "", theme.CalendarIcon(), s.pickDay)
 	s.nextBtn = newIconButton(k, "", theme.NavigateNextIcon(), func() { s.load(s.day.Add(1)) })
+	s.recon = newReconBar(s)
+	s.diffDayBox = container.NewHBox()
+	s.diffDayRow = container.NewHScroll(s.diffDayBox)
+	s.diffDayRow.Hide()
 	nav := container.NewHBox(
 		newButton(k, l.T("back"), k.back),
 		widget.NewLabelWithStyle(l.T("sales"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -89,10 +102,11 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 	charts := container.NewGridWithColumns(2,
 		container.NewBorder(widget.NewLabel(l.T("by.hour")), nil, nil, nil, s.hours),
 		container.NewBorder(widget.NewLabel(l.T("last14")), nil, nil, nil, s.days))
-	top := container.NewVBox(nav, s.cards)
+	top := container.NewVBox(nav, s.cards, s.recon.obj, s.diffDayRow)
 	body := container.NewVSplit(container.NewStack(minHeight(180*k.theme.scale), charts), s.list)
 	body.Offset = 0.4
-	s.obj = container.NewPadded(container.NewBorder(top, exports, nil, nil, body))
+	s.frame = container.NewBorder(top, exports, nil, nil, body)
+	s.obj = container.NewPadded(s.frame)
 	s.load(s.day)
 	return s
 }
@@ -118,10 +132,12 @@ func (s *salesScreen) load(d app.Day) {
 		s.msg.SetText(s.k.errText(err))
 	}
 	s.orders = append(s.stillCancelling(d, s.orders), s.orders...)
+	recErr := s.loadRecon(d)
 	flagged, _ := s.k.eng.Flagged()
-	s.flagBtn.SetText(s.k.lang.T("show.flagged", len(flagged)))
+	attention := len(flagged) + s.openDiffs()
+	s.flagBtn.SetText(s.k.lang.T("show.flagged", attention))
 	s.flagBtn.Importance = widget.MediumImportance
-	if len(flagged) > 0 {
+	if attention > 0 {
 		s.flagBtn.Importance = widget.DangerImportance
 	}
 	if s.flagged {
@@ -129,11 +145,15 @@ func (s *salesScreen) load(d app.Day) {
 		s.flagBtn.SetText(s.k.lang.T("show.day"))
 	}
 	s.flagBtn.Refresh()
-	if len(s.orders) == 0 && !s.flagged {
+	switch {
+	case recErr != nil:
+		s.msg.SetText(s.k.errText(recErr))
+	case len(s.orders) == 0 && !s.flagged:
 		s.msg.SetText(s.k.lang.T("no.sales"))
-	} else {
+	default:
 		s.msg.SetText("")
 	}
+	s.fillDiffDays()
 	s.fillCards()
 	s.hours.Objects = []fyne.CanvasObject{barChart(sum.ByHour[:], func(i int) string { return fmt.Sprint(i) }, 6)}
 	s.hours.Refresh()
@@ -181,8 +201,14 @@ func (s *salesScreen) fillCards() {
 		return container.NewStack(canvas.NewRectangle(color.White),
 			container.NewPadded(container.NewVBox(widget.NewLabel(title), v)))
 	}
+	// The day's unexplained differences with WeChat's bill need the
+	// owner too.
+	flagged := s.summary.Flagged
+	if s.rec != nil {
+		flagged += s.rec.Open()
+	}
 	attention := colorInk
-	if s.summary.Flagged > 0 {
+	if flagged > 0 {
 		attention = colorDanger
 	}
 	refundsTitle := l.T("refunds")
@@ -195,7 +221,7 @@ func (s *salesScreen) fillCards() {
 		card(l.T("count"), fmt.Sprint(s.summary.Sales), colorInk),
 		card(refundsTitle, money(s.summary.Refunds), colorInk),
 		card(l.T("net"), money(s.summary.Net), colorPay),
-		card(l.T("attention"), fmt.Sprint(s.summary.Flagged), attention),
+		card(l.T("attention"), fmt.Sprint(flagged), attention),
 	}
 	s.cards.Refresh()
 }
@@ -331,7 +357,8 @@ func (s *salesScreen) showDetail(o app.Order) {
 	case o.State.Paid():
 		actions.Add(container.NewBorder(nil, nil, nil, container.NewHBox(refund, reprint), amount))
 	}
-	if o.Flag == app.FlagPaidAfterCancel {
+	if o.Flag == app.FlagPaidAfterCancel || o.Flag == app.FlagFoundByReconciliation {
+		// The customer paid; the owner confirms the goods were given.
 		handed := widget.NewButton(l.T("handed.over"), func() {
 			s.k.askPIN(pinOwner, func() { s.resolve(o, l.T("handed.over.note"), result) })
 		})
@@ -454,7 +481,8 @@ func (s *salesScreen) pickDay() {
 }
 
 // toggleFlagged switches the list between the shown day and every order
-// needing attention (paid after cancel, amount mismatch), whatever its day.
+// needing attention (paid after cancel, amount mismatch), whatever its day,
+// with the days whose differences with WeChat's bill are unexplained.
 func (s *salesScreen) toggleFlagged() {
 	s.flagged = !s.flagged
 	s.load(s.day)

@@ -28,6 +28,10 @@ type settingsScreen struct {
 	printerAddr             *keyEntry
 	paper                   *keySelect
 	ownerPIN, cashierPIN    *keyEntry
+	api                     *widget.Label // the WeChat Pay API in use
+	volume                  *widget.Slider
+	volumeText              *widget.Label
+	mute                    *widget.Check
 }
 
 func newSettingsScreen(k *Kiosk) *settingsScreen {
@@ -71,6 +75,16 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		s.paper.SetSelected("80")
 	}
 	s.ownerPIN, s.cashierPIN = newEntry(k, true), newEntry(k, true)
+	s.api = wrapLabel(apiText(l, c.WxPay))
+	// The speaker's volume is 1–100: 0 in the file means the default
+	// (100), so silence is the Mute check, not the slider's end.
+	s.volume = widget.NewSlider(1, 100)
+	s.volume.Step = 1
+	s.volumeText = widget.NewLabel("")
+	s.volume.OnChanged = func(v float64) { s.volumeText.SetText(strconv.Itoa(int(v))) }
+	s.volume.SetValue(float64(speakerVolume(c.Speaker)))
+	s.mute = widget.NewCheck(l.T("speaker.mute"), nil)
+	s.mute.SetChecked(c.Speaker.Muted)
 
 	group := func(title string, items ...*widget.FormItem) fyne.CanvasObject {
 		return widget.NewCard(title, "", widget.NewForm(items...))
@@ -78,7 +92,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	fi := widget.NewFormItem
 	shop := group(l.T("group.shop"), fi(l.T("shop"), s.shop), fi(l.T("kiosk.id"), s.kiosk),
 		fi(l.T("language"), s.language), fi(l.T("day.boundary"), s.boundary))
-	wx := group(l.T("group.wx"), fi(l.T("wx.appid"), s.appID), fi(l.T("wx.mchid"), s.mchID),
+	wx := group(l.T("group.wx"), fi(l.T("wx.api"), s.api), fi(l.T("wx.appid"), s.appID), fi(l.T("wx.mchid"), s.mchID),
 		fi(l.T("wx.key"), s.key), fi(l.T("wx.signtype"), s.signType), fi(l.T("wx.cert"), s.cert))
 	relay := group(l.T("group.relay"), fi(l.T("relay.url"), s.relayURL), fi(l.T("relay.token"), s.relayToken),
 		fi(l.T("relay.ca"), s.relayCA))
@@ -95,14 +109,36 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		prn = container.NewVBox(prn, test)
 	}
 	pins := group(l.T("group.pins"), fi(l.T("pin.new.owner"), s.ownerPIN), fi(l.T("pin.new.cashier"), s.cashierPIN))
+	speaker := group(l.T("group.speaker"),
+		fi(l.T("speaker.volume"), container.NewBorder(nil, nil, nil, s.volumeText, s.volume)), fi("", s.mute))
 	about := widget.NewCard(l.T("about"), "", widget.NewForm(aboutItems(k, k.opts.RelayCertExpiry)...))
 	save := newButton(k, l.T("save"), s.save)
 	save.Importance = widget.HighImportance
 	top := container.NewHBox(newButton(k, l.T("back"), k.back),
 		widget.NewLabelWithStyle(l.T("settings"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	cols := container.NewGridWithColumns(2, container.NewVBox(shop, relay, prn), container.NewVBox(wx, pins, about))
+	cols := container.NewGridWithColumns(2, container.NewVBox(shop, relay, prn, speaker), container.NewVBox(wx, pins, about))
 	s.obj = container.NewPadded(container.NewBorder(top, container.NewVBox(s.msg, save), nil, nil, container.NewVScroll(cols)))
 	return s
+}
+
+// apiText says which WeChat Pay API the kiosk speaks and, on v3, whether
+// the v2 key that payment codes and shelf labels need is set.
+func apiText(l lang, w app.WxPayConfig) string {
+	switch {
+	case !w.V3():
+		return l.T("wx.api.v2")
+	case w.Key != "" || w.KeyFile != "":
+		return l.T("wx.api.v3.key")
+	}
+	return l.T("wx.api.v3.nokey")
+}
+
+// speakerVolume is the volume the speaker plays at: 100 when unset.
+func speakerVolume(c app.SpeakerConfig) int {
+	if c.Volume <= 0 {
+		return 100
+	}
+	return min(c.Volume, 100)
 }
 
 // aboutItems are the rows of Settings → About. certExpiry, if set, gives
@@ -183,6 +219,7 @@ func (s *settingsScreen) save() {
 		c.Printer.CUPSQueue = s.printerAddr.Text
 	}
 	c.Printer.Paper, _ = strconv.Atoi(s.paper.Selected)
+	c.Speaker.Volume, c.Speaker.Muted = int(s.volume.Value), s.mute.Checked
 	for _, p := range []struct {
 		e   *keyEntry
 		dst *string
@@ -209,6 +246,9 @@ func (s *settingsScreen) save() {
 	}
 	langChanged := c.Locale != k.cfg.Locale
 	k.cfg = c
+	if k.opts.SetSpeaker != nil {
+		k.opts.SetSpeaker(c.Speaker) // heard at the next payment, no restart
+	}
 	if langChanged {
 		k.setLocale(c.Locale) // rebuilds this screen in the new language
 		k.settings.msg.SetText(k.lang.T("saved"))
