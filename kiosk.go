@@ -111,6 +111,7 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 		SimURL:          k.simURL(),
 		PaidReturn:      10 * time.Second,
 		RelayCertExpiry: k.relayCertExpiry,
+		SetSpeaker:      k.setSpeaker,
 	})
 	if err != nil {
 		return err
@@ -405,4 +406,22 @@ func (k *kiosk) unexplainedDifferences() int {
 		n += r.Open()
 	}
 	return n
+}
+
+// setSpeaker applies the owner's speaker settings at once.
+func (k *kiosk) setSpeaker(c app.SpeakerConfig) {
+	if k.speaker == nil {
+		return
+	}
+	v := c.Volume
+	if v == 0 {
+		v = 100
+	}
+	k.speaker.SetVolume(v)
+	k.speaker.SetMuted(c.Muted)
+	lang := c.Language
+	if lang == "" {
+		lang = k.cfg.Locale
+	}
+	k.speaker.SetLang(speaker.LangOf(lang))
 }
