@@ -285,7 +285,13 @@ func wire(ctx context.Context, f kioskFlags, logger *slog.Logger) (_ *kiosk, err
 	if bills, ok := pay.(app.Bills); ok {
 		// Every day after WeChat publishes the bill, the day is matched
 		// against it, in the background, never holding up a sale.
-		rc, err := app.NewReconciler(app.ReconcilerConfig{Bills: bills, Ledger: k.store,
+		var first app.Day
+		if k.world != nil {
+			// The demo's simulator knows only this run's sales, not the
+			// history seed-demo wrote into the ledger.
+			first = app.BusinessDay(time.Now(), cfg.DayBoundaryDuration(), app.ShopLocation())
+		}
+		rc, err := app.NewReconciler(app.ReconcilerConfig{Bills: bills, Ledger: k.store, FirstDay: first,
 			Logger: logger.With("component", "reconcile"),
 			OnResult: func(app.Reconciliation) {
 				if e := k.live.Load(); e != nil {
