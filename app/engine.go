@@ -307,6 +307,28 @@ func (e *Engine) Products() ([]Product, error) {
 	return out, nil
 }
 
+// AllProducts lists the whole catalog, inactive products too (for the
+// owner's product editor).
+func (e *Engine) AllProducts() ([]Product, error) { return e.cfg.Catalog.Products() }
+
+// SaveProduct adds or changes a product (the owner's editor, behind the
+// owner PIN). A price change applies to new carts; orders keep the price
+// they were charged at.
+func (e *Engine) SaveProduct(p Product) error {
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("product %q: %w: %w", p.ID, ErrBadProduct, err)
+	}
+	if err := e.cfg.Catalog.PutProduct(p); err != nil {
+		return fmt.Errorf("product %q: %w", p.ID, err)
+	}
+	e.publish(Update{})
+	return nil
+}
+
+// ErrBadProduct is returned by SaveProduct for a product the catalog
+// refuses (no id or name, a price out of range).
+var ErrBadProduct = errors.New("invalid product")
+
 // Reports answers the owner's questions.
 func (e *Engine) Reports() Reports { return e.cfg.Reports }
 

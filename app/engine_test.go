@@ -936,3 +936,28 @@ func TestLastPaidComesFromTheLedgerAfterARestart(t *testing.T) {
 		t.Errorf("%d receipts, want the sale's and its copy", n)
 	}
 }
+
+func TestOwnerEditsTheCatalog(t *testing.T) {
+	r := newRig(t)
+	p := app.Product{ID: "9001", Name: "桂花拿铁", Price: 2600, Category: "咖啡", Active: true}
+	if err := r.eng.SaveProduct(p); err != nil {
+		t.Fatal(err)
+	}
+	p.Price = 2800
+	if err := r.eng.SaveProduct(p); err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := r.eng.Products()
+	found := false
+	for _, q := range ps {
+		if q.ID == "9001" {
+			found = q.Price == 2800
+		}
+	}
+	if !found {
+		t.Errorf("the new price is not in the catalog: %+v", ps)
+	}
+	if err := r.eng.SaveProduct(app.Product{ID: "9002", Name: "", Price: 100}); !errors.Is(err, app.ErrBadProduct) {
+		t.Errorf("a product without a name: %v", err)
+	}
+}

@@ -53,6 +53,14 @@ print([o for o in d if o["trade_state"]=="NOTPAY"][-1]["code_url"])')
 		curl -s -X POST --data-urlencode "url=$code" "${sim}sim/scan" >/dev/null
 		shot "paid-$lang-$size"
 		key Return
+		# 付款码: the customer shows a payment code that needs the password.
+		type_code 1002; type_code 2001
+		auth=$(curl -s -X POST -d outcome=USERPAYING "${sim}sim/paycode" | python3 -c 'import json,sys; print(json.load(sys.stdin)["auth_code"])')
+		type_code "$auth"
+		shot "paycode-$lang-$size"
+		sleep 9 # the simulated customer enters the password after 10 s
+		shot "paycode-paid-$lang-$size"
+		key Return
 		key F2; sleep 0.5; xdotool type --delay 60 0000; key Return
 		shot "sales-$lang-$size"
 		key Escape; key F3; sleep 0.5; xdotool type --delay 60 0000; key Return
