@@ -58,7 +58,7 @@ print([o for o in d if o["trade_state"]=="NOTPAY"][-1]["code_url"])')
 		auth=$(curl -s -X POST -d outcome=USERPAYING "${sim}sim/paycode" | python3 -c 'import json,sys; print(json.load(sys.stdin)["auth_code"])')
 		type_code "$auth"
 		shot "paycode-$lang-$size"
-		sleep 9 # the simulated customer enters the password after 10 s
+		sleep 14 # the simulated customer enters the password after 10 s; the kiosk asks every 3 s
 		shot "paycode-paid-$lang-$size"
 		key Return
 		key F2; sleep 0.5; xdotool type --delay 60 0000; key Return
