@@ -52,12 +52,12 @@ type shotReports struct {
 	days map[app.Day][]app.Order // newest first
 }
 
-// newShotReports makes fourteen days of sales up to today from the demo
+// newShotReports makes three weeks of sales up to today from the demo
 // catalog, the same every run.
 func newShotReports(today app.Day, loc *time.Location) *shotReports {
 	r := &shotReports{loc: loc, days: map[app.Day][]app.Order{}}
 	catalog := app.DemoCatalog()
-	for back := 13; back >= 0; back-- {
+	for back := 20; back >= 0; back-- { // the chart's fortnight before yesterday too
 		day := today.Add(-back)
 		date, err := time.ParseInLocation("2006-01-02", string(day), loc)
 		if err != nil {
@@ -101,6 +101,13 @@ func newShotReports(today app.Day, loc *time.Location) *shotReports {
 	return r
 }
 
+// add puts o among day d's orders, newest first.
+func (r *shotReports) add(d app.Day, o app.Order) {
+	orders := append(r.days[d], o)
+	sort.Slice(orders, func(i, j int) bool { return orders[i].CreatedAt.After(orders[j].CreatedAt) })
+	r.days[d] = orders
+}
+
 // total sums one day as the ledger would.
 func (r *shotReports) total(d app.Day) app.DayTotal {
 	t := app.DayTotal{Day: d}
@@ -125,6 +132,9 @@ func (r *shotReports) Summary(from, to app.Day) (app.Summary, error) {
 		s.Refunds += t.Refunds
 		s.Net += t.Net
 		for _, o := range r.days[d] {
+			if o.Flag != app.FlagNone {
+				s.Flagged++
+			}
 			if o.State.Paid() {
 				s.ByHour[o.PaidAt.In(r.loc).Hour()] += o.Total
 			}
@@ -227,21 +237,35 @@ func TestRenderScreenshots(t *testing.T) {
 			fitsWindow(t, f.k.win.Content(), size)
 		}},
 		{"sales-differences", func(t *testing.T, f *fakeKiosk, size fyne.Size) {
-			rec := shotReportsOf(f).reconciled(shotDay)
+			// A sale WeChat's bill had and the ledger missed (the last of
+			// the day: the customer paid as the kiosk was switched off),
+			// added from the bill and flagged; and a refund made in the
+			// merchant platform, explained by the owner.
+			books := shotReportsOf(f)
+			day := books.days[shotDay]
+			paid := day[0].CreatedAt.Add(3 * time.Minute)
+			found := app.Order{OutTradeNo: fmt.Sprintf("K120261121%06d", len(day)+1), KioskID: "k1", Total: 4000, State: app.StatePaid,
+				Flag: app.FlagFoundByReconciliation, Mode: 2, CreatedAt: paid, PaidAt: paid,
+				TransactionID: "4200002820261121618033957214"}
+			books.add(shotDay, found)
+			f.eng.mu.Lock()
+			f.eng.reports.flagged = []app.Order{found}
+			f.eng.status.Flagged = 1
+			f.eng.mu.Unlock()
+			rec := books.reconciled(shotDay)
 			note := "已在商户平台退款"
 			if f.k.lang == langOf("en") {
 				note = "Refunded in the merchant platform"
 			}
 			rec.State = app.Differences
 			rec.Diffs = []app.Diff{
-				{Kind: app.DiffOnlyAtWeChat, OutTradeNo: "K120261121000031", TransactionID: "4200002820261121618033957214",
+				{Kind: app.DiffOnlyAtWeChat, OutTradeNo: found.OutTradeNo, TransactionID: found.TransactionID,
 					WeChat: 4000, Action: app.ActionAdded},
 				{Kind: app.DiffRefundOnlyAtWeChat, OutTradeNo: "K120261121000012", OutRefundNo: "K120261121000012-R1",
 					WeChat: 1500, Action: app.ActionCheckRefund,
 					Explained: note, ExplainedAt: time.Date(2026, 11, 22, 3, 12, 0, 0, time.UTC)},
 			}
-			rec.Gross += 4000
-			rec.Refunds += 1500
+			rec.Refunds += 1500 // the ledger does not have it
 			rec.Fees = (rec.Gross*6 + 500) / 1000
 			rec.Net = rec.Gross - rec.Refunds - rec.Fees
 			f.eng.setRec(rec)
@@ -249,6 +273,9 @@ func TestRenderScreenshots(t *testing.T) {
 			s := f.openSalesOn(shotDay)
 			if got, want := s.recon.state.Text, diffCount(f.k.lang, 1); got != want {
 				t.Errorf("state %q, want %q", got, want)
+			}
+			if got := attentionCard(s); got != "2" {
+				t.Errorf("attention card %q, want the flagged sale and the open difference", got)
 			}
 			fitsWindow(t, f.k.win.Content(), size)
 			s.showDiffs()
@@ -310,6 +337,7 @@ func TestRenderScreenshots(t *testing.T) {
 					f := newShotKiosk(t, loc, size)
 					sh.open(t, f, size)
 					f.k.tick() // the clock in the status bar
+					relayout(f.k.win.Canvas())
 					img := f.k.win.Canvas().Capture()
 					checkShot(t, img, size)
 					if *writeShots {
@@ -317,6 +345,35 @@ func TestRenderScreenshots(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// relayout lays the whole window out again, top down and into every
+// widget, as the real driver does each frame when a text changed its size.
+// The test canvas does not: a label given its text after the first layout
+// would keep its old width and overlap its neighbours in the picture.
+func relayout(c fyne.Canvas) {
+	relayoutTree(c.Content())
+	for _, o := range c.Overlays().List() {
+		relayoutTree(o)
+	}
+}
+
+func relayoutTree(o fyne.CanvasObject) {
+	switch v := o.(type) {
+	case *fyne.Container:
+		if v.Layout != nil {
+			v.Layout.Layout(v.Objects, v.Size())
+		}
+		for _, c := range v.Objects {
+			relayoutTree(c)
+		}
+	case fyne.Widget:
+		r := test.WidgetRenderer(v)
+		r.Layout(v.Size())
+		for _, c := range r.Objects() {
+			relayoutTree(c)
 		}
 	}
 }
