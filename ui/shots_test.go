@@ -37,7 +37,7 @@ const shotsDir = "../docs/screenshots"
 // WeChat bill came this morning.
 const shotDay app.Day = "2026-11-21"
 
-// shotEngine is the fake engine with a shop's fortnight of sales behind
+// shotEngine is the fake engine with three weeks of a shop's sales behind
 // Reports, so the cards, charts and list read like a real coffee shop's.
 type shotEngine struct {
 	*fakeEngine
@@ -65,13 +65,13 @@ func newShotReports(today app.Day, loc *time.Location) *shotReports {
 		}
 		rng := rand.New(rand.NewPCG(uint64(date.Unix()), 7))
 		n := 22 + rng.IntN(16)
-		close := 20 * time.Hour
+		shut := 20 * time.Hour
 		if back == 0 {
-			n, close = 17, 14*time.Hour+30*time.Minute // today, until the shot's 14:41
+			n, shut = 17, 14*time.Hour+30*time.Minute // today, until the shot's 14:41
 		}
 		ats := make([]time.Time, n)
 		for i := range ats {
-			ats[i] = date.Add(7*time.Hour + time.Duration(rng.Int64N(int64(close-7*time.Hour))))
+			ats[i] = date.Add(7*time.Hour + time.Duration(rng.Int64N(int64(shut-7*time.Hour))))
 		}
 		sort.Slice(ats, func(i, j int) bool { return ats[i].Before(ats[j]) }) // numbered in order
 		var orders []app.Order
