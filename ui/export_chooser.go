@@ -92,6 +92,8 @@ type exportChooser struct {
 	target  *widget.Label // the full path the file will get
 	msg     *widget.Label
 	saveBtn *keyButton
+	body    fyne.CanvasObject // the content, in a box of boxSize
+	boxSize fyne.Size
 }
 
 // chooseExport opens the chooser for data under a suggested file name;
@@ -124,8 +126,9 @@ func (k *Kiosk) chooseExport(name string, data []byte, drives func() []string, d
 		container.NewBorder(nil, nil, widget.NewLabel(l.T("export.name")), nil, c.name),
 		c.target, c.msg,
 		container.NewHBox(layout.NewSpacer(), cancel, container.NewStack(minSize(160*sc, 48*sc), c.saveBtn)))
-	body := container.NewBorder(nil, bottom, nil, nil, places)
-	c.dlg = dialog.NewCustomWithoutButtons(l.T("export.title"), container.NewGridWrap(fyne.NewSize(600*sc, 480*sc), body), k.win)
+	c.body = container.NewBorder(nil, bottom, nil, nil, places)
+	c.boxSize = fyne.NewSize(600*sc, 480*sc)
+	c.dlg = dialog.NewCustomWithoutButtons(l.T("export.title"), container.NewGridWrap(c.boxSize, c.body), k.win)
 	k.showDialog(c.dlg)
 	return c
 }
@@ -206,8 +209,8 @@ func (c *exportChooser) save() {
 	}
 	p := c.places[c.chosen]
 	if p.drive && !slices.Contains(c.drives(), p.path) {
-		c.msg.SetText(exportErrText(l, errDrivePulled))
 		c.rescan()
+		c.msg.SetText(exportErrText(l, errDrivePulled))
 		return
 	}
 	path, err := writeAtomic(p.path, name, c.data)

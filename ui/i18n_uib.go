@@ -26,7 +26,7 @@ var uibTable = map[string][2]string{
 	"export.err.gone":     {"找不到该位置（U盘可能已拔出），文件没有保存", "This place is gone (the USB drive pulled out?); nothing was saved"},
 	"export.err.other":    {"无法写入该位置，文件没有保存：请换一个位置或U盘", "Could not write here; nothing was saved: choose another folder or drive"},
 
-	"catalog.empty":     {"还没有商品。请在「设置 → 商品」中添加，或在电脑上运行 saoma catalog -import 商品.csv 导入。", "No products yet. Add them in Settings → Products, or import a file with saoma catalog -import products.csv."},
+	"catalog.empty":     {"还没有商品。请在「设置」中点「商品」添加，或在电脑上运行 saoma catalog -import 商品.csv 导入。", "No products yet. Add them in Settings > Products, or import a file with saoma catalog -import products.csv."},
 	"products":          {"商品", "Products"},
 	"products.title":    {"商品管理", "Products"},
 	"products.new":      {"新商品", "New product"},

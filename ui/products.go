@@ -40,6 +40,8 @@ type productEditor struct {
 	active   *widget.Check
 	msg      *widget.Label
 	saveBtn  *keyButton
+	body     fyne.CanvasObject // the content, in a box of boxSize
+	boxSize  fyne.Size
 }
 
 // openProducts opens the product editor. Its caller is behind the owner's
@@ -88,8 +90,9 @@ func (k *Kiosk) openProducts() *productEditor {
 		container.NewStack(e.list, container.NewVBox(e.none)))
 	right := container.NewBorder(nil, container.NewVBox(e.msg, container.NewStack(minHeight(52*sc), e.saveBtn)), nil, nil,
 		container.NewVScroll(form))
-	body := container.NewGridWithColumns(2, left, right)
-	e.dlg = dialog.NewCustom(l.T("products.title"), l.T("back"), container.NewGridWrap(fyne.NewSize(860*sc, 520*sc), body), k.win)
+	e.body = container.NewGridWithColumns(2, left, right)
+	e.boxSize = fyne.NewSize(860*sc, 520*sc)
+	e.dlg = dialog.NewCustom(l.T("products.title"), l.T("back"), container.NewGridWrap(e.boxSize, e.body), k.win)
 	e.load()
 	e.new()
 	k.showDialog(e.dlg)
