@@ -221,7 +221,9 @@ func (c *exportChooser) save() {
 	c.k.app.Preferences().SetString(prefExportDir, p.path)
 	c.dlg.Hide()
 	if c.done != nil {
-		c.done(l.T("export.saved", p.label, path))
+		// The place as the owner knows it and the file's name: the full
+		// path was on the chooser, and would be cut off in Sales' footer.
+		c.done(l.T("export.saved", p.label, filepath.Base(path)))
 	}
 }
 

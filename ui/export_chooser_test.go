@@ -89,7 +89,7 @@ func TestExportingToAStickWritesTheFileAndSaysWhere(t *testing.T) {
 			if string(got) != "2026-11-22 2026-11-22 csv\n" {
 				t.Errorf("file holds %q", got)
 			}
-			if want := tc.said + test; s.msg.Text != want {
+			if want := tc.said + tc.name; s.msg.Text != want {
 				t.Errorf("message %q, want %q", s.msg.Text, want)
 			}
 			if e.k.dialogOpen() {

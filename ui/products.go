@@ -94,8 +94,8 @@ func (k *Kiosk) openProducts() *productEditor {
 	e.boxSize = fyne.NewSize(860*sc, 520*sc)
 	e.dlg = dialog.NewCustom(l.T("products.title"), l.T("back"), container.NewGridWrap(e.boxSize, e.body), k.win)
 	e.load()
-	e.new()
 	k.showDialog(e.dlg)
+	e.new()
 	return e
 }
 
