@@ -409,3 +409,29 @@ func (f *fakeKiosk) resize(s fyne.Size) {
 		return
 	}
 }
+
+// AllProducts lists the whole catalog, off-sale products too.
+func (f *fakeEngine) AllProducts() ([]app.Product, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]app.Product(nil), f.products...), nil
+}
+
+// SaveProduct adds or replaces a product as the engine does, refusing
+// what app.Product.Validate refuses with app.ErrBadProduct.
+func (f *fakeEngine) SaveProduct(p app.Product) error {
+	f.record("SaveProduct")
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("product %q: %w: %w", p.ID, app.ErrBadProduct, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, o := range f.products {
+		if o.ID == p.ID {
+			f.products[i] = p
+			return nil
+		}
+	}
+	f.products = append(f.products, p)
+	return nil
+}

@@ -21,6 +21,8 @@ import (
 // Engine is what the screens need from the checkout engine (*app.Engine).
 type Engine interface {
 	Products() ([]app.Product, error)
+	AllProducts() ([]app.Product, error) // the whole catalog, off-sale products too
+	SaveProduct(p app.Product) error     // adds or changes one; errors wrap app.ErrBadProduct
 	Charge(ctx context.Context, lines []app.Line) (app.Order, error)
 	ChargeCode(ctx context.Context, lines []app.Line, authCode string) (app.Order, error)
 	Retry(ctx context.Context, outTradeNo string) (app.Order, error)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -50,6 +48,9 @@ type salesScreen struct {
 	frame      *fyne.Container // header, body and exports
 	diffs      *diffView       // the open list of differences
 	note       *notePad        // the open note prompt
+
+	drives  func() []string // removable drives for exports: systemDrives unless a test sets it
+	chooser *exportChooser  // the open export chooser, for tests
 }
 
 func (k *Kiosk) today() app.Day {
@@ -370,7 +371,8 @@ func (s *salesScreen) showDetail(o app.Order) {
 	s.k.showDialog(d)
 }
 
-// export saves the day as CSV or XLSX through a file dialog.
+// export saves the chosen span as CSV or XLSX through the kiosk's own
+// destination chooser (removable drives first).
 func (s *salesScreen) export(f app.ExportFormat) {
 	from, to := s.exportRange()
 	var buf bytes.Buffer
@@ -378,30 +380,11 @@ func (s *salesScreen) export(f app.ExportFormat) {
 		s.msg.SetText(s.k.errText(err))
 		return
 	}
-	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		defer w.Close()
-		if _, err := w.Write(buf.Bytes()); err != nil {
-			s.msg.SetText(s.k.errText(err))
-			return
-		}
-		s.msg.SetText(s.k.lang.T("exported", w.URI().Path()))
-	}, s.k.win)
-	name := fmt.Sprintf("saoma-%s.%s", from, f)
-	if from != to {
-		name = fmt.Sprintf("saoma-%s_%s.%s", from, to, f)
+	drives := s.drives
+	if drives == nil {
+		drives = systemDrives
 	}
-	save.SetFileName(name)
-	save.SetFilter(storage.NewExtensionFileFilter([]string{"." + string(f)}))
-	if home, err := os.UserHomeDir(); err == nil {
-		if u, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
-			save.SetLocation(u)
-		}
-	}
-	save.Show() // a FileDialog can only be resized once shown
-	save.Resize(fyne.NewSize(800*s.k.theme.scale, 560*s.k.theme.scale))
+	s.chooser = s.k.chooseExport(exportFileName(s.k.lang, from, to, f), buf.Bytes(), drives, s.msg.SetText)
 }
 
 // refund asks the engine to return f of o and reports in result.

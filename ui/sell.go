@@ -41,6 +41,8 @@ type sellScreen struct {
 	clearBtn  *keyButton
 	code      *codeEntry
 	message   *widget.Label
+
+	catalogHint *widget.Label // over an empty grid: how to add products
 }
 
 func newSellScreen(k *Kiosk) *sellScreen {
@@ -64,13 +66,14 @@ func newSellScreen(k *Kiosk) *sellScreen {
 	s.code.OnSubmitted = s.submitCode
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
+	s.catalogHint = newCatalogHint(k)
 	if err != nil {
 		s.setMessage(s.k.errText(err), true)
 	}
 
 	left := container.NewBorder(container.NewHScroll(s.tabs),
 		container.NewBorder(nil, nil, widget.NewLabel(k.lang.T("code.placeholder")+":"), nil, s.code),
-		nil, nil, container.NewVScroll(s.grid))
+		nil, nil, container.NewStack(container.NewVScroll(s.grid), container.NewPadded(container.NewVBox(s.catalogHint))))
 	chargeBox := container.NewStack(minHeight(80*k.theme.scale), s.chargeBtn)
 	cartTitle := widget.NewLabelWithStyle(k.lang.T("cart"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	totalRow := container.NewBorder(nil, nil, widget.NewLabel(k.lang.T("total")), nil, s.total)
@@ -82,6 +85,7 @@ func newSellScreen(k *Kiosk) *sellScreen {
 	split.Offset = 0.62
 	s.obj = split
 	s.buildTabs()
+	s.showCatalogHint()
 	s.refresh()
 	return s
 }

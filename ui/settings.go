@@ -116,6 +116,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	save.Importance = widget.HighImportance
 	top := container.NewHBox(newButton(k, l.T("back"), k.back),
 		widget.NewLabelWithStyle(l.T("settings"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	top.Add(newButton(k, l.T("products"), func() { k.openProducts() })) // the product editor (products.go)
 	cols := container.NewGridWithColumns(2, container.NewVBox(shop, relay, prn, speaker), container.NewVBox(wx, pins, about))
 	s.obj = container.NewPadded(container.NewBorder(top, container.NewVBox(s.msg, save), nil, nil, container.NewVScroll(cols)))
 	return s
