@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 	"time"
@@ -27,6 +28,8 @@ type payScreen struct {
 	deadline time.Time
 	endedAt  time.Time // when the screen first showed endedNo cancelled
 	endedNo  string
+	paidAt   time.Time // when the cashier's screen first showed paidNo paid
+	paidNo   string
 
 	amount    *canvas.Text
 	qr        *qrView
@@ -285,24 +288,21 @@ func (p *payScreen) showPaid(o app.Order) {
 	}
 	p.waitView.Hide()
 	p.paidView.Show()
-	if !p.customer && p.k.opts.PaidReturn > 0 {
-		no := o.OutTradeNo
-		time.AfterFunc(p.k.opts.PaidReturn, func() {
-			p.k.do(func() {
-				if p.k.screen == "pay" && p.k.payNo == no && p.paidView.Visible() && !p.k.dialogOpen() {
-					p.next()
-				}
-			})
-		})
+	if !p.customer && (p.paidAt.IsZero() || p.paidNo != o.OutTradeNo) {
+		p.paidAt, p.paidNo = p.k.now(), o.OutTradeNo // the kiosk's tick returns to Sell
 	}
 }
 
 // setError shows err under the QR (nil hides it). On the paid panel it
 // goes beside the receipt, where Reprint is.
-func (p *payScreen) setError(err error) {
+func (p *payScreen) setError(err error) { p.setErrorText(p.k.errText(err)) }
+
+// setErrorText shows a problem in words where setError shows an error
+// ("" hides it).
+func (p *payScreen) setErrorText(text string) {
 	for _, l := range []*widget.Label{p.errLabel, p.paidMsg} {
-		l.SetText(p.k.errText(err))
-		showIf(l, err != nil)
+		l.SetText(text)
+		showIf(l, text != "")
 	}
 }
 
@@ -365,75 +365,75 @@ func (p *payScreen) askCancel() {
 	p.k.askPIN(pinCashier, func() {
 		p.setState(p.k.lang.T("cancelling"), colorGrey)
 		p.qrBox.Hide()
-		go func() {
-			ctx, cancel := p.k.ctx()
-			defer cancel()
-			o, err := p.k.eng.Cancel(ctx, no)
-			p.k.do(func() {
-				if p.k.payNo == no {
-					p.show(o, time.Time{}, err)
-				}
-			})
-		}()
-	})
-}
-
-func (p *payScreen) run(f func() (app.Order, error)) {
-	go func() {
-		o, err := f()
-		p.k.do(func() {
-			if o.OutTradeNo != "" {
-				p.k.payNo = o.OutTradeNo
-				p.show(o, deadlineOf(o), err)
-			} else if err != nil {
-				p.setError(err)
+		var o app.Order
+		p.k.request(func(ctx context.Context) (err error) {
+			o, err = p.k.eng.Cancel(ctx, no)
+			return err
+		}, func(err error) {
+			if p.k.payNo == no {
+				p.show(o, time.Time{}, err)
 			}
 		})
-	}()
-}
-
-func (p *payScreen) refresh() {
-	no := p.order.OutTradeNo
-	p.run(func() (app.Order, error) {
-		ctx, cancel := p.k.ctx()
-		defer cancel()
-		return p.k.eng.RefreshQR(ctx, no)
 	})
 }
 
-func (p *payScreen) retry() {
+// run asks the engine for a new state of the order (a new QR, a retried
+// request) and shows it.
+func (p *payScreen) run(f func(ctx context.Context, no string) (app.Order, error)) {
 	no := p.order.OutTradeNo
-	p.run(func() (app.Order, error) {
-		ctx, cancel := p.k.ctx()
-		defer cancel()
-		return p.k.eng.Retry(ctx, no)
+	var o app.Order
+	p.k.request(func(ctx context.Context) (err error) {
+		o, err = f(ctx, no)
+		return err
+	}, func(err error) {
+		p.k.logErr("pay "+no, err)
+		if o.OutTradeNo != "" {
+			p.k.payNo = o.OutTradeNo
+			p.show(o, deadlineOf(o), err)
+		} else if err != nil {
+			p.setError(err)
+		}
 	})
 }
 
+func (p *payScreen) refresh() { p.run(p.k.eng.RefreshQR) }
+
+func (p *payScreen) retry() { p.run(p.k.eng.Retry) }
+
+// printBill prints the order's bill; a failure is shown under the QR.
 func (p *payScreen) printBill() {
 	no := p.order.OutTradeNo
-	go func() {
-		ctx, cancel := p.k.ctx()
-		defer cancel()
-		if _, err := p.k.eng.PrintBill(ctx, no); err != nil {
-			p.k.do(func() { p.setError(err) })
+	p.k.request(func(ctx context.Context) error {
+		_, err := p.k.eng.PrintBill(ctx, no)
+		return err
+	}, func(err error) {
+		p.k.logErr("print bill "+no, err)
+		if err != nil && p.order.OutTradeNo == no {
+			p.setError(err)
 		}
-	}()
+	})
 }
 
+// reprint prints the receipt again and says whether it went to the
+// printer, beside the Reprint button.
 func (p *payScreen) reprint() {
 	no := p.order.OutTradeNo
 	p.setError(nil)
-	go func() {
-		ctx, cancel := p.k.ctx()
-		defer cancel()
+	p.k.request(func(ctx context.Context) error {
 		_, err := p.k.eng.Reprint(ctx, no)
-		p.k.do(func() {
-			if p.order.OutTradeNo == no {
-				p.setError(err)
-			}
-		})
-	}()
+		return err
+	}, func(err error) {
+		p.k.logErr("reprint "+no, err)
+		if p.order.OutTradeNo != no {
+			return
+		}
+		if err != nil {
+			p.setError(err)
+			return
+		}
+		p.paidMsg.SetText(p.k.lang.T("reprinted"))
+		p.paidMsg.Show()
+	})
 }
 
 // cancelReturn is how long the cancelled screen stays before the next sale
@@ -446,6 +446,13 @@ func (p *payScreen) cancelledFor(now time.Time) bool {
 	s := p.order.State
 	return (s == app.StateCancelPending || s == app.StateClosed) && p.endedNo == p.order.OutTradeNo &&
 		now.Sub(p.endedAt) >= cancelReturn
+}
+
+// paidFor reports whether the cashier's screen has shown the paid order
+// for at least d on the kiosk's clock (0: it waits for the cashier).
+func (p *payScreen) paidFor(now time.Time, d time.Duration) bool {
+	return d > 0 && p.order.State.Paid() && p.paidNo == p.order.OutTradeNo && p.paidView.Visible() &&
+		now.Sub(p.paidAt) >= d
 }
 
 // next ends the order's screen and goes back to selling.
