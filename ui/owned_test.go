@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -245,4 +246,96 @@ func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 		t.Fatalf("no button %q", text)
 	}
 	return found
+}
+
+func TestTheCustomerReadsChineseFirstAndSeesTheItems(t *testing.T) {
+	size := fyne.NewSize(1024, 768)
+	f := newFakeKiosk(t, app.Config{Locale: "en"}, func(o *Options) { o.CustomerDisplay = true; o.Size = size })
+	k := f.k
+	k.cust.Resize(size)
+	f.tapTile("1001")
+	f.tapTile("2001")
+	o := f.charge() // a second coffee, and charge
+	o.CodeURL = "weixin://wxpay/bizpayurl?pr=NwY5Mz9"
+	k.showPay(o)
+	c := k.custPay
+
+	t.Run("the customer display says scan with WeChat in Chinese, then English, on an English kiosk", func(t *testing.T) {
+		texts := textsOf(c.scan)
+		if len(texts) < 2 || texts[0] != "请使用微信「扫一扫」付款" || texts[len(texts)-1] != "Scan with WeChat to pay" {
+			t.Errorf("scan line %q", texts)
+		}
+		if c.scanText.TextSize < 30 {
+			t.Errorf("the instruction is %v pt, want it larger", c.scanText.TextSize)
+		}
+		if got := c.state.Text; got != "等待付款… / Waiting for payment…" {
+			t.Errorf("state %q", got)
+		}
+	})
+	t.Run("the cashier's Pay screen says it Chinese first too", func(t *testing.T) {
+		if texts := textsOf(k.pay.scan); len(texts) < 2 || texts[0] != "请使用微信「扫一扫」付款" {
+			t.Errorf("scan line %q", texts)
+		}
+	})
+	t.Run("the customer display lists the items with quantities and amounts", func(t *testing.T) {
+		for _, p := range []*payScreen{c, k.pay} {
+			got := strings.Join(textsOf(p.items), " ")
+			for _, want := range []string{"2×", o.Lines[0].Name, money(o.Lines[0].Amount()), "1×", o.Lines[1].Name, money(o.Lines[1].Amount())} {
+				if !strings.Contains(got, want) {
+					t.Errorf("customer %v: items %q lack %q", p.customer, got, want)
+				}
+			}
+		}
+	})
+	t.Run("the QR stays at least 400 px on the customer display at 1024×768", func(t *testing.T) {
+		k.cust.Resize(size)
+		qs := c.qr.Size()
+		if side := inkSide(c.qr.draw(int(qs.Width), int(qs.Height))); side < 400 {
+			t.Errorf("QR %d px a side", side)
+		}
+		if min := k.cust.Content().MinSize(); min.Width > size.Width || min.Height > size.Height {
+			t.Errorf("the customer display needs %v", min)
+		}
+	})
+	t.Run("cancelled and paid are said in both languages", func(t *testing.T) {
+		x := o
+		x.State = app.StateClosed
+		c.show(x, time.Time{}, nil)
+		if c.big.Text != "已取消" || c.bigSub.Text != "Cancelled" {
+			t.Errorf("cancelled: %q %q", c.big.Text, c.bigSub.Text)
+		}
+		x.State = app.StatePaid
+		c.show(x, time.Time{}, nil)
+		got := strings.Join(textsOf(c.paidView), " ")
+		if !strings.Contains(got, "支付成功") || !strings.Contains(got, "Paid") {
+			t.Errorf("paid view %q", got)
+		}
+	})
+}
+
+// textsOf lists the visible words under o, in order.
+func textsOf(o fyne.CanvasObject) []string {
+	var out []string
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if !o.Visible() {
+			return
+		}
+		switch w := o.(type) {
+		case *canvas.Text:
+			if strings.TrimSpace(w.Text) != "" {
+				out = append(out, w.Text)
+			}
+		case *widget.Label:
+			if strings.TrimSpace(w.Text) != "" && w.Text != "/" {
+				out = append(out, w.Text)
+			}
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return out
 }

@@ -224,20 +224,19 @@ func (k *Kiosk) codeUnpaid(o app.Order) bool {
 // showCode renders a payment-code order that is not paid: no QR (there is
 // none), the customer entering the password, or the payment undone.
 func (p *payScreen) showCode(o app.Order) {
-	l := p.k.lang
 	p.qrBox.Hide()
 	switch o.State {
 	case app.StateCreated:
-		p.big.Text, p.big.Color = l.T("paycode.charging"), colorWaiting
-		p.setState(l.T("paycode.method"), colorWaiting)
+		p.setBig("paycode.charging", colorWaiting)
+		p.setState(p.say("paycode.method"), colorWaiting)
 		p.cancelBtn.Show()
 	case app.StateAwaiting:
-		p.big.Text, p.big.Color = l.T("paycode.password"), colorWaiting
-		p.setState(l.T("paycode.method"), colorWaiting)
+		p.setBig("paycode.password", colorWaiting)
+		p.setState(p.say("paycode.method"), colorWaiting)
 		p.cancelBtn.Show()
 	default: // reversing or reversed
-		p.big.Text, p.big.Color = l.T("paycode.reversed"), colorGrey
-		p.setState(l.T("cancelled"), colorGrey)
+		p.setBig("paycode.reversed", colorGrey)
+		p.setState(p.say("cancelled"), colorGrey)
 		p.backBtn.Show()
 	}
 }
