@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"time"
@@ -136,12 +137,11 @@ func (k *Kiosk) chargeCode(lines []app.Line, code, from string) {
 	if from != "" {
 		k.pay.setState(k.lang.T("paycode.charging"), colorWaiting)
 	}
-	go func() {
-		ctx, cancel := k.ctx()
-		defer cancel()
-		o, err := k.eng.ChargeCode(ctx, lines, code)
-		k.do(func() { k.codeCharged(lines, from, o, err) })
-	}()
+	var o app.Order
+	k.request(func(ctx context.Context) (err error) {
+		o, err = k.eng.ChargeCode(ctx, lines, code)
+		return err
+	}, func(err error) { k.codeCharged(lines, from, o, err) })
 }
 
 // codeCharged shows the engine's answer to a charge by code: the Pay
