@@ -275,6 +275,30 @@ func checkBaseURL(s string) string {
 	return ""
 }
 
+// WithoutDemo returns c without what demo mode put into it: every merchant
+// ([wxpay]) and relay setting equal to demo's, the demo world's fake
+// credentials, which must never reach the config file (and would not pass
+// Validate). What the owner may change in a demo is kept: shop name, PINs,
+// language, day boundary, printer, speaker, and any merchant or relay
+// setting she typed herself, so a config saved in demo mode becomes a live
+// one once it holds her own credentials.
+func (c Config) WithoutDemo(demo Config) Config {
+	clearSame(reflect.ValueOf(&c.WxPay).Elem(), reflect.ValueOf(demo.WxPay))
+	clearSame(reflect.ValueOf(&c.Relay).Elem(), reflect.ValueOf(demo.Relay))
+	return c
+}
+
+// clearSame empties each string field of the struct v that holds the same
+// non-empty value as in demo.
+func clearSame(v, demo reflect.Value) {
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() == reflect.String && f.String() != "" && f.String() == demo.Field(i).String() {
+			f.SetString("")
+		}
+	}
+}
+
 // Live reports whether the config names a merchant (otherwise the kiosk
 // runs in demo mode).
 func (c Config) Live() bool { return c.WxPay.AppID != "" }

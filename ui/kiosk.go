@@ -7,6 +7,9 @@ package ui
 import (
 	"context"
 	"image"
+	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -90,6 +93,9 @@ type Options struct {
 	// StartScreen opens on "sales" or "settings" (screenshots); the PIN is
 	// still asked.
 	StartScreen string
+	// Logger gets the full error chain behind what a screen tells the
+	// cashier in a short sentence; slog.Default() if nil.
+	Logger *slog.Logger
 
 	// dispatch runs f on the UI goroutine; fyne.Do unless a test takes
 	// over the UI goroutine.
@@ -135,7 +141,15 @@ type Kiosk struct {
 	scan     scanBuffer // keys typed on the Pay screen: a scanned payment code
 
 	stopUpdates func()
-	done        chan struct{}
+	log         *slog.Logger
+
+	// life is cancelled when the window closes: every goroutine the
+	// screens start (spawn) gets a context from it, and close waits for
+	// them on work, at most closeWait.
+	life     context.Context
+	stopLife context.CancelFunc
+	work     sync.WaitGroup
+	running  atomic.Int32 // goroutines of ours still running
 }
 
 // New builds the kiosk's windows on a (a Fyne app; tests pass
@@ -147,12 +161,25 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 	if opts.Size.IsZero() {
 		opts.Size = fyne.NewSize(1024, 768)
 	}
-	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), done: make(chan struct{}), loc: app.ShopLocation()}
+	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), loc: app.ShopLocation()}
 	k.alerted = map[string]bool{}
 	k.cancelling = map[string]bool{}
-	k.do = fyne.Do
+	k.life, k.stopLife = context.WithCancel(context.Background())
+	k.log = opts.Logger
+	if k.log == nil {
+		k.log = slog.Default()
+	}
+	dispatch := fyne.Do
 	if opts.dispatch != nil {
-		k.do = opts.dispatch
+		dispatch = opts.dispatch
+	}
+	// Work that ends after the window closed has no screen to show on.
+	k.do = func(f func()) {
+		dispatch(func() {
+			if k.life.Err() == nil {
+				f()
+			}
+		})
 	}
 	loc := opts.Locale
 	if loc == "" {
@@ -186,8 +213,8 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 
 	updates, stop := eng.Subscribe()
 	k.stopUpdates = stop
-	go k.bridge(updates)
-	go k.ticker()
+	k.spawn(func(ctx context.Context) { k.bridge(ctx, updates) })
+	k.spawn(k.ticker)
 	if o, ok := eng.Current(); ok && o.State.Open() {
 		k.showPay(o)
 	}
@@ -212,24 +239,87 @@ func (k *Kiosk) ShowAndRun() {
 // Window is the cashier's window.
 func (k *Kiosk) Window() fyne.Window { return k.win }
 
+// closeWait bounds how long closing the window waits for the screens'
+// background work (a print or a WeChat call) to notice it was cancelled.
+const closeWait = 5 * time.Second
+
+// close ends the kiosk's work when the cashier's window closes: it cancels
+// the context of every goroutine the screens started and waits for them
+// (at most closeWait), then closes the customer's window.
 func (k *Kiosk) close() {
-	select {
-	case <-k.done:
-		return
-	default:
+	if k.life.Err() != nil {
+		return // closed already
 	}
-	close(k.done)
+	k.stopLife()
 	k.stopUpdates()
+	finished := make(chan struct{})
+	go func() {
+		k.work.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(closeWait):
+		k.log.Warn("ui: background work still running after the window closed", "goroutines", k.running.Load())
+	}
 	if k.cust != nil {
 		k.cust.Close()
 	}
 }
 
+// spawn runs f on a goroutine the kiosk owns: its ctx is cancelled when
+// the window closes, and close waits for f to return. Called on the UI
+// goroutine (as close is); after close it does nothing.
+func (k *Kiosk) spawn(f func(ctx context.Context)) {
+	if k.life.Err() != nil {
+		return
+	}
+	k.work.Add(1)
+	k.running.Add(1)
+	go func() {
+		defer k.work.Done()
+		defer k.running.Add(-1)
+		f(k.life)
+	}()
+}
+
+// tell shows the cashier a message about work that finished in the
+// background, on the screen she is looking at.
+func (k *Kiosk) tell(text string) {
+	switch {
+	case k.screen == "settings" && k.settings != nil:
+		k.settings.msg.SetText(text)
+	case k.screen == "pay":
+		k.pay.setErrorText(text)
+	default:
+		k.sell.setMessage(text, true)
+	}
+}
+
+// logErr logs the full chain of an error the cashier is told about in a
+// short sentence.
+func (k *Kiosk) logErr(what string, err error) {
+	if err != nil {
+		k.log.Warn("ui: "+what, "err", err)
+	}
+}
+
+// request runs call on a goroutine the kiosk owns with a context bounded
+// by requestTimeout, and then hands its error to done on the UI goroutine.
+func (k *Kiosk) request(call func(ctx context.Context) error, done func(err error)) {
+	k.spawn(func(life context.Context) {
+		ctx, cancel := context.WithTimeout(life, requestTimeout)
+		defer cancel()
+		err := call(ctx)
+		k.do(func() { done(err) })
+	})
+}
+
 // bridge is the only path from the engine's goroutines to the widgets.
-func (k *Kiosk) bridge(updates <-chan app.Update) {
+func (k *Kiosk) bridge(ctx context.Context, updates <-chan app.Update) {
 	for {
 		select {
-		case <-k.done:
+		case <-ctx.Done():
 			return
 		case u := <-updates:
 			k.do(func() { k.apply(u) })
@@ -238,12 +328,12 @@ func (k *Kiosk) bridge(updates <-chan app.Update) {
 }
 
 // ticker drives the countdown once a second.
-func (k *Kiosk) ticker() {
+func (k *Kiosk) ticker(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
 		select {
-		case <-k.done:
+		case <-ctx.Done():
 			return
 		case <-t.C:
 			k.do(k.tick)
@@ -253,8 +343,10 @@ func (k *Kiosk) ticker() {
 
 func (k *Kiosk) tick() {
 	k.pay.tick()
-	if k.screen == "pay" && k.pay.cancelledFor(k.now()) && !k.dialogOpen() && !k.codeBusy {
-		k.pay.next() // a cancelled sale is no place to stay
+	// A cancelled or paid sale is no place to stay: the next one starts.
+	if now := k.now(); k.screen == "pay" && !k.dialogOpen() && !k.codeBusy &&
+		(k.pay.cancelledFor(now) || k.pay.paidFor(now, k.opts.PaidReturn)) {
+		k.pay.next()
 	}
 	if k.custPay != nil {
 		k.custPay.tick()
@@ -355,7 +447,8 @@ func deadlineOf(o app.Order) time.Time {
 	return d
 }
 
-// setLocale switches the language live and saves the choice.
+// setLocale switches the language live; chooseLocale and Settings also
+// save it.
 func (k *Kiosk) setLocale(loc string) {
 	k.lang = langOf(loc)
 	k.cfg.Locale = loc
@@ -367,8 +460,14 @@ func (k *Kiosk) setLocale(loc string) {
 	k.rebuild()
 }
 
+// requestTimeout bounds one call from a screen to the engine (WeChat, the
+// printer).
+const requestTimeout = 30 * time.Second
+
+// ctx is the context of one call from a screen to the engine: cancelled
+// when the window closes, and after requestTimeout.
 func (k *Kiosk) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), 30*time.Second)
+	return context.WithTimeout(k.life, requestTimeout)
 }
 
 // largeWidth is the window width from which the theme grows for a big
@@ -391,7 +490,8 @@ func (l scaleLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 	if want != l.k.theme.scale {
 		l.k.theme.scale = want
-		go l.k.do(l.k.rescale)
+		// Not inside a layout pass: after it, on the UI goroutine.
+		l.k.spawn(func(context.Context) { l.k.do(l.k.rescale) })
 	}
 }
 

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"cmp"
+	"context"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -27,7 +30,7 @@ func (k *Kiosk) openMenu() {
 		item(l.T("settings"), k.openSettings),
 		item(l.T("reprint.last"), k.reprintLast),
 		item(l.T("labels"), func() { k.askPIN(pinOwner, k.printLabels) }),
-		item(other, func() { k.setLocale(otherLoc) }),
+		item(other, func() { k.chooseLocale(otherLoc) }),
 	)
 	if k.screen == "sell" {
 		// Locking hides the till while the cashier is away; never over a
@@ -36,6 +39,20 @@ func (k *Kiosk) openMenu() {
 	}
 	d = dialog.NewCustom(l.T("menu"), l.T("back"), container.NewGridWrap(fyne.NewSize(320*k.theme.scale, 384*k.theme.scale), items), k.win)
 	k.showDialog(d)
+}
+
+// chooseLocale switches the language from the menu and keeps the choice
+// for the next start (Options.SaveConfig); a failed save is said on Sell,
+// the switch still applies.
+func (k *Kiosk) chooseLocale(loc string) {
+	c := k.cfg
+	c.Locale = loc
+	err := k.saveConfig(c)
+	k.setLocale(loc)
+	if err != nil {
+		k.logErr("save the language", err)
+		k.sell.setMessage(k.lang.T("locale.unsaved", k.errText(err)), true)
+	}
 }
 
 // reprintLast prints the last receipt again: the last paid order seen,
@@ -51,18 +68,17 @@ func (k *Kiosk) reprintLast() {
 		}
 		no = o.OutTradeNo
 	}
-	go func() {
-		ctx, cancel := k.ctx()
-		defer cancel()
+	k.request(func(ctx context.Context) error {
 		_, err := k.eng.Reprint(ctx, no)
-		k.do(func() {
-			if err != nil {
-				k.sell.setMessage(k.errText(err), true)
-				return
-			}
-			k.sell.setMessage(k.lang.T("reprinted"), false)
-		})
-	}()
+		return err
+	}, func(err error) {
+		k.logErr("reprint "+no, err)
+		if err != nil {
+			k.sell.setMessage(k.errText(err), true)
+			return
+		}
+		k.sell.setMessage(k.lang.T("reprinted"), false)
+	})
 }
 
 func (k *Kiosk) openSales() {
@@ -87,30 +103,28 @@ func (k *Kiosk) printLabels() {
 		k.sell.setMessage(k.errText(err), true)
 		return
 	}
-	go func() {
-		ctx, cancel := k.ctx()
-		defer cancel()
-		n, firstErr := 0, error(nil)
+	n := 0
+	k.request(func(ctx context.Context) error {
+		var firstErr error
 		for _, p := range ps {
 			if p.QRID == "" {
 				continue
 			}
 			if _, err := k.eng.PrintLabel(ctx, p.ID); err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
+				firstErr = cmp.Or(firstErr, err)
 				continue
 			}
 			n++
 		}
-		k.do(func() {
-			if firstErr != nil {
-				k.sell.setMessage(k.lang.T("labels.failed", n, firstErr), true)
-				return
-			}
-			k.sell.setMessage(k.lang.T("labels.done", n), false)
-		})
-	}()
+		return firstErr
+	}, func(err error) {
+		k.logErr("print labels", err)
+		if err != nil {
+			k.sell.setMessage(k.lang.T("labels.failed", n, k.errText(err)), true)
+			return
+		}
+		k.sell.setMessage(k.lang.T("labels.done", n), false)
+	})
 }
 
 // lock covers the Sell screen until the cashier's PIN is entered. The

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 	"time"
@@ -27,16 +28,20 @@ type payScreen struct {
 	deadline time.Time
 	endedAt  time.Time // when the screen first showed endedNo cancelled
 	endedNo  string
+	paidAt   time.Time // when the cashier's screen first showed paidNo paid
+	paidNo   string
 
 	amount    *canvas.Text
 	qr        *qrView
 	qrBox     *fyne.Container
 	scan      *fyne.Container // "scan with WeChat", in both languages
-	scanText  *canvas.Text    // the kiosk language's line
+	scanText  *canvas.Text    // its Chinese, first whatever the kiosk's language
 	countdown *canvas.Text
 	state     *canvas.Text
 	stateDot  *canvas.Circle
-	big       *canvas.Text // the state, large, where the QR would be
+	big       *canvas.Text    // the state, large, where the QR would be
+	bigSub    *canvas.Text    // the customer's display: big's English under it
+	items     *fyne.Container // what the customer pays for: name, quantity, amount
 	errLabel  *widget.Label
 	demoHint  *widget.Label // demo mode: where the simulated phone pays
 	banner    *fyne.Container
@@ -58,24 +63,22 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	p := &payScreen{k: k, customer: customer}
 	l := k.lang
 	sc := k.theme.scale
-	shop := canvas.NewText(k.cfg.Shop, colorInk)
-	shop.TextSize = 22 * sc
-	shop.Alignment = fyne.TextAlignCenter
 	p.amount = canvas.NewText("", colorInk)
 	p.amount.TextSize = 56 * sc
 	p.amount.TextStyle = fyne.TextStyle{Bold: true}
 	p.amount.Alignment = fyne.TextAlignCenter
 	p.qr = newQRView()
 	p.qrBox = container.NewStack(p.qr)
-	// The customer may not read the cashier's language: the instruction
-	// is in both, the kiosk's own first.
-	scan := canvas.NewText(l.T("scan"), colorInk)
-	scan.TextSize = 26 * sc
+	// The customer may not read the cashier's language, and in a Chinese
+	// shop reads Chinese first: the instruction is in both, Chinese first,
+	// whatever the kiosk's language.
+	scan := canvas.NewText(zh.T("scan"), colorInk)
+	scan.TextSize = 32 * sc
 	scan.TextStyle = fyne.TextStyle{Bold: true}
-	scanOther := canvas.NewText(l.other().T("scan"), colorGrey)
-	scanOther.TextSize = 20 * sc
+	scanOther := canvas.NewText(en.T("scan"), colorInk)
+	scanOther.TextSize = 26 * sc
 	p.scanText = scan
-	p.scan = container.NewCenter(container.NewHBox(scan, widget.NewLabel(" "), scanOther))
+	p.scan = container.NewCenter(container.NewHBox(scan, widget.NewLabel("/"), scanOther))
 	p.countdown = canvas.NewText("", colorInk)
 	p.countdown.TextSize = 24 * sc
 	p.countdown.Alignment = fyne.TextAlignCenter
@@ -120,16 +123,29 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	p.big.TextSize = 48 * sc
 	p.big.TextStyle = fyne.TextStyle{Bold: true}
 	p.big.Alignment = fyne.TextAlignCenter
-	header := container.NewVBox(p.banner, shop, p.amount)
-	if !customer {
-		// The cashier's window shows the shop in its top bar already;
-		// the height goes to the QR.
-		header = container.NewVBox(p.banner, p.amount)
+	p.bigSub = canvas.NewText("", colorGrey)
+	p.bigSub.TextSize = 30 * sc
+	p.bigSub.Alignment = fyne.TextAlignCenter
+	p.items = container.NewVBox()
+	itemsTitle := widget.NewLabelWithStyle(p.say("cust.items"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	itemsTitle.Truncation = fyne.TextTruncateEllipsis
+	itemsHead := fyne.CanvasObject(itemsTitle)
+	if customer {
+		// The customer's display has no top bar: the shop heads the
+		// list, and the height goes to the QR.
+		shopName := widget.NewLabelWithStyle(k.cfg.Shop, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		shopName.Truncation = fyne.TextTruncateEllipsis
+		itemsHead = container.NewVBox(shopName, itemsTitle)
 	}
+	// A fixed width beside the QR: the QR's side is set by the height.
+	itemsPane := container.NewStack(minSize(itemsWidth*sc, 0),
+		container.NewBorder(itemsHead, nil, nil, nil, container.NewVScroll(p.items)))
+	// The cashier's window shows the shop in its top bar already.
+	header := container.NewVBox(p.banner, p.amount)
 	p.waitView = container.NewBorder(
 		header,
 		container.NewBorder(nil, nil, left, right, info),
-		nil, nil, container.NewStack(p.qrBox, container.NewCenter(p.big)))
+		nil, itemsPane, container.NewStack(p.qrBox, container.NewCenter(container.NewVBox(p.big, p.bigSub))))
 
 	// Paid: the whole screen green, a large tick, the amount; the
 	// cashier's copy shows the receipt beside Reprint and Next.
@@ -140,7 +156,14 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	tickText := canvas.NewText(l.T("paid"), color.White)
 	tickText.TextSize = 64 * sc
 	tickText.TextStyle = fyne.TextStyle{Bold: true}
-	tick := container.NewCenter(container.NewHBox(tickIcon, tickText))
+	var tick fyne.CanvasObject = container.NewCenter(container.NewHBox(tickIcon, tickText))
+	if customer {
+		tickText.Text = zh.T("paid")
+		tickOther := canvas.NewText(en.T("paid"), color.White)
+		tickOther.TextSize = 40 * sc
+		tickOther.Alignment = fyne.TextAlignCenter
+		tick = container.NewVBox(tick, tickOther)
+	}
 	p.paidAmt = canvas.NewText("", color.White)
 	p.paidAmt.TextSize = 56 * sc
 	p.paidAmt.TextStyle = fyne.TextStyle{Bold: true}
@@ -177,10 +200,10 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 	welcomeShop.TextSize = 56 * sc
 	welcomeShop.TextStyle = fyne.TextStyle{Bold: true}
 	welcomeShop.Alignment = fyne.TextAlignCenter
-	welcome := canvas.NewText(l.T("welcome"), colorPay)
+	welcome := canvas.NewText(zh.T("welcome"), colorPay)
 	welcome.TextSize = 32 * sc
 	welcome.Alignment = fyne.TextAlignCenter
-	welcomeOther := canvas.NewText(l.other().T("welcome"), colorGrey)
+	welcomeOther := canvas.NewText(en.T("welcome"), colorGrey)
 	welcomeOther.TextSize = 24 * sc
 	welcomeOther.Alignment = fyne.TextAlignCenter
 	p.idleView = container.NewCenter(container.NewVBox(welcomeShop, welcome, welcomeOther))
@@ -194,7 +217,6 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 
 // show renders an order's state.
 func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
-	l := p.k.lang
 	p.order, p.deadline = o, deadline
 	p.amount.Text = money(o.Total)
 	p.amount.Refresh()
@@ -207,14 +229,15 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 	p.paidView.Hide()
 	p.idleView.Hide()
 	p.scan.Hide()
-	p.big.Text = ""
+	p.setBig("", colorGrey)
+	p.setItems(o.Lines)
 	switch {
 	case o.Mode == app.ModePayCode && !o.State.Paid():
 		p.showCode(o)
 	case o.State == app.StateCreated:
 		p.qrBox.Hide()
-		p.big.Text, p.big.Color = l.T("requesting"), colorWaiting
-		p.setState(l.T("requesting"), colorWaiting)
+		p.setBig("requesting", colorWaiting)
+		p.setState(p.say("requesting"), colorWaiting)
 		p.cancelBtn.Show()
 		if err != nil {
 			p.retryBtn.Show()
@@ -223,7 +246,7 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 		p.qr.set(o.CodeURL, false)
 		p.qrBox.Show()
 		p.scan.Show()
-		p.setState(l.T("waiting"), colorWaiting)
+		p.setState(p.say("waiting"), colorWaiting)
 		p.cancelBtn.Show()
 		p.billBtn.Show()
 	case o.State == app.StateCancelPending || o.State == app.StateClosed:
@@ -234,20 +257,19 @@ func (p *payScreen) show(o app.Order, deadline time.Time, err error) {
 			p.k.cancelling[o.OutTradeNo] = true // for Sales until WeChat closes it
 		}
 		p.qrBox.Hide()
-		p.big.Text, p.big.Color = l.T("cancelled"), colorGrey
-		p.setState(l.T("cancelled"), colorGrey)
+		p.setBig("cancelled", colorGrey)
+		p.setState(p.say("cancelled"), colorGrey)
 		p.backBtn.Show()
 	case o.State == app.StateExpired:
 		p.qr.set(o.CodeURL, true)
 		p.qrBox.Show()
-		p.big.Text, p.big.Color = l.T("expired"), colorInk
+		p.setBig("expired", colorInk)
 		p.setState("", colorGrey) // the big text says it
 		p.refreshBtn.Show()
 		p.backBtn.Show()
 	default: // paid, paid after cancel, refunded later
 		p.showPaid(o)
 	}
-	p.big.Refresh()
 	// The demo's "press Pay" only while there is something to pay.
 	showIf(p.demoHint, p.k.opts.Demo && p.k.opts.SimURL != "" && !p.customer && p.cancellable() && o.Mode != app.ModePayCode)
 	if p.customer {
@@ -285,24 +307,21 @@ func (p *payScreen) showPaid(o app.Order) {
 	}
 	p.waitView.Hide()
 	p.paidView.Show()
-	if !p.customer && p.k.opts.PaidReturn > 0 {
-		no := o.OutTradeNo
-		time.AfterFunc(p.k.opts.PaidReturn, func() {
-			p.k.do(func() {
-				if p.k.screen == "pay" && p.k.payNo == no && p.paidView.Visible() && !p.k.dialogOpen() {
-					p.next()
-				}
-			})
-		})
+	if !p.customer && (p.paidAt.IsZero() || p.paidNo != o.OutTradeNo) {
+		p.paidAt, p.paidNo = p.k.now(), o.OutTradeNo // the kiosk's tick returns to Sell
 	}
 }
 
 // setError shows err under the QR (nil hides it). On the paid panel it
 // goes beside the receipt, where Reprint is.
-func (p *payScreen) setError(err error) {
+func (p *payScreen) setError(err error) { p.setErrorText(p.k.errText(err)) }
+
+// setErrorText shows a problem in words where setError shows an error
+// ("" hides it).
+func (p *payScreen) setErrorText(text string) {
 	for _, l := range []*widget.Label{p.errLabel, p.paidMsg} {
-		l.SetText(p.k.errText(err))
-		showIf(l, err != nil)
+		l.SetText(text)
+		showIf(l, text != "")
 	}
 }
 
@@ -326,7 +345,7 @@ func (p *payScreen) tick() {
 	if left < 0 {
 		left = 0
 	}
-	p.countdown.Text = p.k.lang.T("valid", hms(left))
+	p.countdown.Text = p.say("valid", hms(left))
 	p.countdown.Color = colorInk
 	if left < 5*time.Minute {
 		p.countdown.Color = colorWaiting
@@ -334,10 +353,81 @@ func (p *payScreen) tick() {
 	p.countdown.Refresh()
 	if left == 0 {
 		p.qr.set(p.order.CodeURL, true)
-		p.big.Text, p.big.Color = p.k.lang.T("expired"), colorInk
-		p.big.Refresh()
+		p.setBig("expired", colorInk)
 		p.setState("", colorGrey)
 	}
+}
+
+// itemsWidth is the width of the item list beside the QR, before scaling.
+const itemsWidth = 260
+
+// zh and en are the two languages, for what the customer reads in both.
+const (
+	zh lang = 0
+	en lang = 1
+)
+
+// say is key's text on this screen: in the kiosk's language on the
+// cashier's, Chinese then English on the customer's display.
+func (p *payScreen) say(key string, args ...any) string {
+	if !p.customer {
+		return p.k.lang.T(key, args...)
+	}
+	return zh.T(key, args...) + " / " + en.T(key, args...)
+}
+
+// setBig shows key's text large where the QR would be ("" clears it): on
+// the customer's display the Chinese, with the English under it.
+func (p *payScreen) setBig(key string, c color.Color) {
+	p.big.Text, p.bigSub.Text = "", ""
+	switch {
+	case key == "":
+	case p.customer:
+		p.big.Text, p.bigSub.Text = zh.T(key), en.T(key)
+	default:
+		p.big.Text = p.k.lang.T(key)
+	}
+	p.big.Color, p.bigSub.Color = c, c
+	p.fit(p.big, 48)
+	p.fit(p.bigSub, 30)
+	p.big.Refresh()
+	p.bigSub.Refresh()
+}
+
+// fit sets t's size to size (before scaling), or smaller if the text
+// would not fit beside the item list: a long English sentence must not
+// widen the window past the screen.
+func (p *payScreen) fit(t *canvas.Text, size float32) {
+	sc := p.k.theme.scale
+	w := p.k.opts.Size.Width
+	win := p.k.win
+	if p.customer {
+		win = p.k.cust
+	}
+	if win != nil && win.Canvas().Size().Width > 0 {
+		w = win.Canvas().Size().Width
+	}
+	avail := w - (itemsWidth+120)*sc // the list, the padding and the margins
+	size *= sc
+	for size > 16 && fyne.MeasureText(t.Text, size, t.TextStyle).Width > avail {
+		size -= 2
+	}
+	t.TextSize = size
+}
+
+// setItems lists what the customer pays for, a line each: the quantity,
+// the name (cut short if long) and the amount.
+func (p *payScreen) setItems(lines []app.Line) {
+	rows := make([]fyne.CanvasObject, 0, len(lines))
+	for _, ln := range lines {
+		name := widget.NewLabel(ln.Name)
+		name.Truncation = fyne.TextTruncateEllipsis
+		qty := widget.NewLabel(fmt.Sprintf("%d×", ln.Qty))
+		amount := widget.NewLabelWithStyle(money(ln.Amount()), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+		rows = append(rows, container.NewBorder(nil, nil, qty, amount, name))
+	}
+	p.items.Objects = rows
+	p.items.Refresh()
 }
 
 func hms(d time.Duration) string {
@@ -365,75 +455,75 @@ func (p *payScreen) askCancel() {
 	p.k.askPIN(pinCashier, func() {
 		p.setState(p.k.lang.T("cancelling"), colorGrey)
 		p.qrBox.Hide()
-		go func() {
-			ctx, cancel := p.k.ctx()
-			defer cancel()
-			o, err := p.k.eng.Cancel(ctx, no)
-			p.k.do(func() {
-				if p.k.payNo == no {
-					p.show(o, time.Time{}, err)
-				}
-			})
-		}()
-	})
-}
-
-func (p *payScreen) run(f func() (app.Order, error)) {
-	go func() {
-		o, err := f()
-		p.k.do(func() {
-			if o.OutTradeNo != "" {
-				p.k.payNo = o.OutTradeNo
-				p.show(o, deadlineOf(o), err)
-			} else if err != nil {
-				p.setError(err)
+		var o app.Order
+		p.k.request(func(ctx context.Context) (err error) {
+			o, err = p.k.eng.Cancel(ctx, no)
+			return err
+		}, func(err error) {
+			if p.k.payNo == no {
+				p.show(o, time.Time{}, err)
 			}
 		})
-	}()
-}
-
-func (p *payScreen) refresh() {
-	no := p.order.OutTradeNo
-	p.run(func() (app.Order, error) {
-		ctx, cancel := p.k.ctx()
-		defer cancel()
-		return p.k.eng.RefreshQR(ctx, no)
 	})
 }
 
-func (p *payScreen) retry() {
+// run asks the engine for a new state of the order (a new QR, a retried
+// request) and shows it.
+func (p *payScreen) run(f func(ctx context.Context, no string) (app.Order, error)) {
 	no := p.order.OutTradeNo
-	p.run(func() (app.Order, error) {
-		ctx, cancel := p.k.ctx()
-		defer cancel()
-		return p.k.eng.Retry(ctx, no)
+	var o app.Order
+	p.k.request(func(ctx context.Context) (err error) {
+		o, err = f(ctx, no)
+		return err
+	}, func(err error) {
+		p.k.logErr("pay "+no, err)
+		if o.OutTradeNo != "" {
+			p.k.payNo = o.OutTradeNo
+			p.show(o, deadlineOf(o), err)
+		} else if err != nil {
+			p.setError(err)
+		}
 	})
 }
 
+func (p *payScreen) refresh() { p.run(p.k.eng.RefreshQR) }
+
+func (p *payScreen) retry() { p.run(p.k.eng.Retry) }
+
+// printBill prints the order's bill; a failure is shown under the QR.
 func (p *payScreen) printBill() {
 	no := p.order.OutTradeNo
-	go func() {
-		ctx, cancel := p.k.ctx()
-		defer cancel()
-		if _, err := p.k.eng.PrintBill(ctx, no); err != nil {
-			p.k.do(func() { p.setError(err) })
+	p.k.request(func(ctx context.Context) error {
+		_, err := p.k.eng.PrintBill(ctx, no)
+		return err
+	}, func(err error) {
+		p.k.logErr("print bill "+no, err)
+		if err != nil && p.order.OutTradeNo == no {
+			p.setError(err)
 		}
-	}()
+	})
 }
 
+// reprint prints the receipt again and says whether it went to the
+// printer, beside the Reprint button.
 func (p *payScreen) reprint() {
 	no := p.order.OutTradeNo
 	p.setError(nil)
-	go func() {
-		ctx, cancel := p.k.ctx()
-		defer cancel()
+	p.k.request(func(ctx context.Context) error {
 		_, err := p.k.eng.Reprint(ctx, no)
-		p.k.do(func() {
-			if p.order.OutTradeNo == no {
-				p.setError(err)
-			}
-		})
-	}()
+		return err
+	}, func(err error) {
+		p.k.logErr("reprint "+no, err)
+		if p.order.OutTradeNo != no {
+			return
+		}
+		if err != nil {
+			p.setError(err)
+			return
+		}
+		p.paidMsg.SetText(p.k.lang.T("reprinted"))
+		p.paidMsg.Show()
+	})
 }
 
 // cancelReturn is how long the cancelled screen stays before the next sale
@@ -446,6 +536,13 @@ func (p *payScreen) cancelledFor(now time.Time) bool {
 	s := p.order.State
 	return (s == app.StateCancelPending || s == app.StateClosed) && p.endedNo == p.order.OutTradeNo &&
 		now.Sub(p.endedAt) >= cancelReturn
+}
+
+// paidFor reports whether the cashier's screen has shown the paid order
+// for at least d on the kiosk's clock (0: it waits for the cashier).
+func (p *payScreen) paidFor(now time.Time, d time.Duration) bool {
+	return d > 0 && p.order.State.Paid() && p.paidNo == p.order.OutTradeNo && p.paidView.Visible() &&
+		now.Sub(p.paidAt) >= d
 }
 
 // next ends the order's screen and goes back to selling.

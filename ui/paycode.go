@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"time"
@@ -136,12 +137,11 @@ func (k *Kiosk) chargeCode(lines []app.Line, code, from string) {
 	if from != "" {
 		k.pay.setState(k.lang.T("paycode.charging"), colorWaiting)
 	}
-	go func() {
-		ctx, cancel := k.ctx()
-		defer cancel()
-		o, err := k.eng.ChargeCode(ctx, lines, code)
-		k.do(func() { k.codeCharged(lines, from, o, err) })
-	}()
+	var o app.Order
+	k.request(func(ctx context.Context) (err error) {
+		o, err = k.eng.ChargeCode(ctx, lines, code)
+		return err
+	}, func(err error) { k.codeCharged(lines, from, o, err) })
 }
 
 // codeCharged shows the engine's answer to a charge by code: the Pay
@@ -224,20 +224,19 @@ func (k *Kiosk) codeUnpaid(o app.Order) bool {
 // showCode renders a payment-code order that is not paid: no QR (there is
 // none), the customer entering the password, or the payment undone.
 func (p *payScreen) showCode(o app.Order) {
-	l := p.k.lang
 	p.qrBox.Hide()
 	switch o.State {
 	case app.StateCreated:
-		p.big.Text, p.big.Color = l.T("paycode.charging"), colorWaiting
-		p.setState(l.T("paycode.method"), colorWaiting)
+		p.setBig("paycode.charging", colorWaiting)
+		p.setState(p.say("paycode.method"), colorWaiting)
 		p.cancelBtn.Show()
 	case app.StateAwaiting:
-		p.big.Text, p.big.Color = l.T("paycode.password"), colorWaiting
-		p.setState(l.T("paycode.method"), colorWaiting)
+		p.setBig("paycode.password", colorWaiting)
+		p.setState(p.say("paycode.method"), colorWaiting)
 		p.cancelBtn.Show()
 	default: // reversing or reversed
-		p.big.Text, p.big.Color = l.T("paycode.reversed"), colorGrey
-		p.setState(l.T("cancelled"), colorGrey)
+		p.setBig("paycode.reversed", colorGrey)
+		p.setState(p.say("cancelled"), colorGrey)
 		p.backBtn.Show()
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -99,13 +100,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	prn := group(l.T("group.printer"), fi(l.T("printer.kind"), s.printerKind), fi(l.T("printer.addr"), s.printerAddr),
 		fi(l.T("printer.paper"), s.paper))
 	if k.opts.TestPrint != nil {
-		test := newButton(k, l.T("test.print"), func() {
-			if err := k.opts.TestPrint(); err != nil {
-				s.msg.SetText(k.errText(err))
-				return
-			}
-			s.msg.SetText(l.T("test.sent"))
-		})
+		test := newButton(k, l.T("test.print"), s.testPrint)
 		prn = container.NewVBox(prn, test)
 	}
 	pins := group(l.T("group.pins"), fi(l.T("pin.new.owner"), s.ownerPIN), fi(l.T("pin.new.cashier"), s.cashierPIN))
@@ -235,15 +230,10 @@ func (s *settingsScreen) save() {
 		}
 		*p.dst = h
 	}
-	if err := c.Validate(); err != nil {
+	if err := k.saveConfig(c); err != nil {
+		k.logErr("save settings", err)
 		s.msg.SetText(k.errText(err))
 		return
-	}
-	if k.opts.SaveConfig != nil {
-		if err := k.opts.SaveConfig(c); err != nil {
-			s.msg.SetText(k.errText(err))
-			return
-		}
 	}
 	langChanged := c.Locale != k.cfg.Locale
 	k.cfg = c
@@ -256,4 +246,39 @@ func (s *settingsScreen) save() {
 		return
 	}
 	s.msg.SetText(k.lang.T("saved"))
+}
+
+// testPrint sends a test page off the UI goroutine (a network printer may
+// take seconds to answer) and says how it went, in the kiosk's language.
+func (s *settingsScreen) testPrint() {
+	k := s.k
+	s.msg.SetText("")
+	k.request(func(context.Context) error { return k.opts.TestPrint() }, func(err error) {
+		k.logErr("test print", err)
+		if k.settings != s {
+			return // the screen was left or rebuilt meanwhile
+		}
+		if err != nil {
+			s.msg.SetText(k.lang.T("print.failed", k.errText(err)))
+			return
+		}
+		s.msg.SetText(k.lang.T("test.sent"))
+	})
+}
+
+// saveConfig validates c and stores it through Options.SaveConfig. In demo
+// mode what is stored is c without the demo world's merchant and relay
+// (fake credentials the validator refuses and the file must never hold):
+// the shop name, PINs, language, printer and speaker the owner chose.
+func (k *Kiosk) saveConfig(c app.Config) error {
+	if k.opts.Demo {
+		c = c.WithoutDemo(k.opts.Config)
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if k.opts.SaveConfig == nil {
+		return nil
+	}
+	return k.opts.SaveConfig(c)
 }

@@ -60,11 +60,14 @@ func newStatusBar(k *Kiosk) *statusBar {
 	b.flagged = newButton(k, "", k.openSales)
 	b.flagged.Importance = widget.DangerImportance
 	b.retry = newButton(k, "", func() {
-		go func() {
-			ctx, cancel := k.ctx()
-			defer cancel()
-			k.eng.RetryPrint(ctx)
-		}()
+		// The chip follows the printer's status; a retry that could not
+		// even start is said on the screen.
+		k.request(k.eng.RetryPrint, func(err error) {
+			k.logErr("retry printing", err)
+			if err != nil {
+				k.tell(k.lang.T("print.failed", k.errText(err)))
+			}
+		})
 	})
 	b.retry.Importance = widget.WarningImportance
 	b.retry.Hide()

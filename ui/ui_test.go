@@ -458,6 +458,9 @@ func TestPaidScreenReturnsToSellByItself(t *testing.T) {
 	h.pump("the QR", func() bool { return k.pay.order.State == app.StateAwaiting })
 	h.sim.Scan(context.Background(), wxsim.ScanRequest{URL: k.pay.order.CodeURL})
 	h.pump("paid", func() bool { return k.pay.paidView.Visible() })
+	// The kiosk's clock passes PaidReturn; its next tick starts the next sale.
+	h.clock.Advance(time.Millisecond)
+	k.tick()
 	h.pump("back to Sell", func() bool { return k.screen == "sell" })
 	if n := h.printer.count(app.PaperReceipt); n != 1 {
 		t.Errorf("%d receipts", n)
