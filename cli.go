@@ -27,6 +27,10 @@ func exitCode(err error) int {
 
 // run dispatches the subcommands; with none it starts the kiosk.
 func run(args []string, stdout, stderr io.Writer) error {
+	if versionRequested(args) {
+		fmt.Fprintln(stdout, "saoma", version)
+		return nil
+	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "export":

@@ -31,6 +31,9 @@ import (
 	"saoma/payment/wxsim"
 )
 
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "wxpay-sim:", err)
@@ -41,6 +44,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wxpay-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	var (
 		cfg       wxsim.Config
 		listen    = fs.String("listen", "127.0.0.1:8090", "plain-HTTP listen address (port 0 picks one)")
@@ -68,6 +72,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.InstantBills, "instant-bills", false, "serve a day's bill at once instead of after 10:00 the next day")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "wxpay-sim", version)
+		return nil
 	}
 	level := slog.LevelWarn
 	if *verbose {
