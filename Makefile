@@ -96,9 +96,10 @@ lint: deps
 	cd tools && $(GO) build -o ../$(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
 	$(BIN)/staticcheck ./...
 
-## tools: the pinned fyne packaging tool.
+## tools: the pinned fyne packaging tool and winres (Windows resources).
 tools:
 	cd tools && $(GO) build -o ../$(BIN)/fyne fyne.io/tools/cmd/fyne
+	cd tools && $(GO) build -o ../$(BIN)/winres ./winres
 
 ## screenshots: every screen of the real binary under Xvfb, both sizes and languages.
 screenshots: deps
@@ -106,24 +107,29 @@ screenshots: deps
 
 ## package: a Linux desktop package (Saoma.tar.xz) with the pinned fyne tool.
 package: deps tools
-	GOFLAGS=-ldflags=$(subst $() $(),=,$(LDVERSION)) $(BIN)/fyne package -os linux $(FYNE_VER)
+	cp FyneApp.toml $(BIN)/FyneApp.toml.keep
+	GOFLAGS=-ldflags=$(subst $() $(),=,$(LDVERSION)) $(BIN)/fyne package -os linux $(FYNE_VER); \
+	  st=$$?; cp $(BIN)/FyneApp.toml.keep FyneApp.toml; exit $$st
 
-## windows: the Windows kiosk, Saoma.exe, with its icon, version info and
-## manifest (fyne package), and no console window.
+## windows: the Windows kiosk, $(BIN)/Saoma.exe, with its icon, version info
+## and manifest (a .syso from tools/winres) and no console window. Not
+## `fyne package -os windows`: it drops -X main.version when it relinks.
 windows: deps tools
-	CC=x86_64-w64-mingw32-gcc GOARCH=amd64 GOFLAGS=-ldflags=$(subst $() $(),=,$(LDVERSION)) \
-	  $(BIN)/fyne package -os windows $(FYNE_VER)
+	$(BIN)/winres -icon Icon.png -manifest packaging/saoma.exe.manifest -version $(VERSION) -o rsrc_windows_amd64.syso
+	$(WIN_ENV) $(GO) build -ldflags "-H windowsgui -s -w $(LDVERSION)" -o $(BIN)/Saoma.exe . ; \
+	  st=$$?; rm -f rsrc_windows_amd64.syso; exit $$st
 
 ## dist: the release in dist/: the Linux kiosk package, the Windows kiosk
 ## (zip and installer), saoma-relay and wxpay-sim for linux/amd64 and
 ## linux/arm64 (static), the relay's systemd unit and SHA256SUMS.
 dist: dist-deps tools
 	rm -rf $(DIST) && mkdir -p $(DIST)
-	GOFLAGS=-ldflags=$(subst $() $(),=,$(LDVERSION)) $(BIN)/fyne package -os linux $(FYNE_VER)
+	cp FyneApp.toml $(BIN)/FyneApp.toml.keep
+	GOFLAGS=-ldflags=$(subst $() $(),=,$(LDVERSION)) $(BIN)/fyne package -os linux $(FYNE_VER); \
+	  st=$$?; cp $(BIN)/FyneApp.toml.keep FyneApp.toml; exit $$st
 	mv Saoma.tar.xz $(DIST)/saoma-$(VERSION)-linux-amd64.tar.xz
-	CC=x86_64-w64-mingw32-gcc GOARCH=amd64 GOFLAGS=-ldflags=$(subst $() $(),=,$(LDVERSION)) \
-	  $(BIN)/fyne package -os windows $(FYNE_VER)
-	mkdir -p $(BIN)/saoma-$(VERSION)-windows-amd64 && mv Saoma.exe $(BIN)/saoma-$(VERSION)-windows-amd64/
+	$(MAKE) --no-print-directory windows
+	mkdir -p $(BIN)/saoma-$(VERSION)-windows-amd64 && cp $(BIN)/Saoma.exe $(BIN)/saoma-$(VERSION)-windows-amd64/
 	cd $(BIN) && rm -f ../$(DIST)/saoma-$(VERSION)-windows-amd64.zip && \
 	  zip -q -r ../$(DIST)/saoma-$(VERSION)-windows-amd64.zip saoma-$(VERSION)-windows-amd64
 	makensis -V2 -DVERSION=$(VERSION) -DEXE=$(CURDIR)/$(BIN)/saoma-$(VERSION)-windows-amd64/Saoma.exe \
