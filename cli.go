@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"saoma/app"
@@ -39,6 +38,10 @@ func withDefaultData(args []string) []string {
 
 // run dispatches the subcommands; with none it starts the kiosk.
 func run(args []string, stdout, stderr io.Writer) error {
+	if versionRequested(args) {
+		fmt.Fprintln(stdout, "saoma", version)
+		return nil
+	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "export":
@@ -77,18 +80,6 @@ const helpText = `saoma — WeChat Pay QR kiosk
   saoma seed-demo -data DIR [-days N] [-per-day M]
         fill a ledger with demo trading
 `
-
-// defaultDataDir is where the ledger lives unless -data says otherwise:
-// $XDG_DATA_HOME/saoma or ~/.local/share/saoma.
-func defaultDataDir() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "saoma")
-	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".local", "share", "saoma")
-	}
-	return "saoma-data"
-}
 
 // catalogCommand loads products from CSV into the ledger, or lists them.
 func catalogCommand(args []string, stdout, stderr io.Writer) error {

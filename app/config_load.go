@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -53,13 +52,15 @@ func (e *ConfigError) Error() string {
 // other users.
 var ErrInsecureConfig = errors.New("readable by other users; run chmod 600 on it")
 
-// DefaultConfigPath is <user config dir>/saoma/config.toml.
+// DefaultConfigPath is <user config dir>/saoma/config.toml:
+// ~/.config/saoma/config.toml on Linux, %APPDATA%\Saoma\config.toml on
+// Windows (configDirName).
 func DefaultConfigPath() string {
 	d, err := os.UserConfigDir()
 	if err != nil {
 		return "saoma.toml"
 	}
-	return filepath.Join(d, "saoma", "config.toml")
+	return filepath.Join(d, configDirName, "config.toml")
 }
 
 var (
@@ -132,21 +133,6 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
-}
-
-// checkPrivate refuses a file that group or others can read (on Unix).
-func checkPrivate(path string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("%s (mode %v): %w", path, st.Mode().Perm(), ErrInsecureConfig)
-	}
-	return nil
 }
 
 // keyLine finds the line where a dotted key is set: the table header, then

@@ -8,17 +8,20 @@ tool (
 )
 
 require (
+	github.com/fyne-io/image v0.1.1
+	github.com/josephspurrier/goversioninfo v1.4.0
+)
+
+require (
 	fyne.io/fyne/v2 v2.7.0 // indirect
 	fyne.io/tools v1.7.2 // indirect
 	github.com/BurntSushi/toml v1.5.0 // indirect
 	github.com/akavel/rsrc v0.10.2 // indirect
 	github.com/cpuguy83/go-md2man/v2 v2.0.2 // indirect
 	github.com/fogleman/gg v1.3.0 // indirect
-	github.com/fyne-io/image v0.1.1 // indirect
 	github.com/go-ole/go-ole v1.3.0 // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	github.com/jackmordaunt/icns/v2 v2.2.6 // indirect
-	github.com/josephspurrier/goversioninfo v1.4.0 // indirect
 	github.com/jsummers/gobmp v0.0.0-20230614200233-a9de23ed2e25 // indirect
 	github.com/lucor/goinfo v0.9.0 // indirect
 	github.com/mcuadros/go-version v0.0.0-20190830083331-035f6764e8d2 // indirect

@@ -52,6 +52,9 @@ const (
 	shutdownTimeout   = 20 * time.Second
 )
 
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
 func main() {
 	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "saoma-relay:", err)
@@ -62,6 +65,7 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("saoma-relay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	var (
 		listen    = fs.String("listen", "127.0.0.1:8443", "listen address (port 0 picks one)")
 		dataDir   = fs.String("data", "", "data directory for the relay's bbolt queue (required with -queue bbolt)")
@@ -78,6 +82,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	natsOpts.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "saoma-relay", version)
+		return nil
 	}
 	if *hashToken {
 		line, err := bufio.NewReader(stdin).ReadString('\n')

@@ -35,6 +35,9 @@ import (
 	"saoma/payment/wxsim"
 )
 
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "wxpay-sim:", err)
@@ -45,6 +48,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wxpay-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	var (
 		cfg       wxsim.Config
 		listen    = fs.String("listen", "127.0.0.1:8090", "plain-HTTP listen address (port 0 picks one)")
@@ -73,6 +77,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	notifyCA := fs.String("notify-ca", "", "PEM bundle trusted (beside the system roots) for https notify and callback URLs, e.g. a relay with a private CA")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "wxpay-sim", version)
+		return nil
 	}
 	if *notifyCA != "" {
 		hc, err := trustingClient(*notifyCA)
