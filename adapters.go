@@ -63,15 +63,17 @@ func printerConfig(c app.PrinterConfig, previewDir string) printer.Config {
 		kind = "png"
 	}
 	return printer.Config{
-		Kind:       kind,
-		Address:    c.Address,
-		Device:     c.Device,
-		CUPSQueue:  c.CUPSQueue,
-		Paper:      c.Paper,
-		WidthDots:  c.WidthDots,
-		RasterQR:   c.RasterQR,
-		KickDrawer: c.KickDrawer,
-		PreviewDir: previewDir,
+		Kind:      kind,
+		Address:   c.Address,
+		Device:    c.Device,
+		CUPSQueue: c.CUPSQueue,
+
+		WindowsPrinter: c.WindowsPrinter,
+		Paper:          c.Paper,
+		WidthDots:      c.WidthDots,
+		RasterQR:       c.RasterQR,
+		KickDrawer:     c.KickDrawer,
+		PreviewDir:     previewDir,
 
 		NoConfirm:     c.NoConfirm,
 		StatusTimeout: c.StatusTimeout.Duration,

@@ -104,14 +104,18 @@ type RelayConfig struct {
 
 // PrinterConfig selects and shapes the receipt printer.
 type PrinterConfig struct {
-	// Kind is "png" (previews only), "tcp", "device", "cups" or "none".
+	// Kind is "png" (previews only), "tcp", "device", "cups", "windows"
+	// (the Windows print spooler) or "none".
 	Kind      string `toml:"kind"`
 	Address   string `toml:"address"`    // tcp: host[:9100]
 	Device    string `toml:"device"`     // device: /dev/usb/lp0
 	CUPSQueue string `toml:"cups_queue"` // cups: queue accepting raw jobs
-	Paper     int    `toml:"paper"`      // 58 or 80 (mm)
-	WidthDots int    `toml:"width_dots"` // 0: the paper's standard width
-	RasterQR  bool   `toml:"raster_qr"`  // for printers without GS ( k
+	// WindowsPrinter is the printer's name as Windows shows it in
+	// Printers & scanners (kind "windows": RAW jobs through the spooler).
+	WindowsPrinter string `toml:"windows_printer"`
+	Paper          int    `toml:"paper"`      // 58 or 80 (mm)
+	WidthDots      int    `toml:"width_dots"` // 0: the paper's standard width
+	RasterQR       bool   `toml:"raster_qr"`  // for printers without GS ( k
 	// KickDrawer opens the cash drawer after each receipt.
 	KickDrawer bool `toml:"kick_drawer"`
 	// NoConfirm turns off asking a network printer to confirm each job

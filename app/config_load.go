@@ -235,9 +235,9 @@ func (c Config) Validate() error {
 		return bad("speaker.language", `want "zh" or "en", got %q`, l)
 	}
 	switch c.Printer.Kind {
-	case "", "png", "none", "tcp", "device", "cups":
+	case "", "png", "none", "tcp", "device", "cups", "windows":
 	default:
-		return bad("printer.kind", "want png, tcp, device, cups or none, got %q", c.Printer.Kind)
+		return bad("printer.kind", "want png, tcp, device, cups, windows or none, got %q", c.Printer.Kind)
 	}
 	if p := c.Printer.Paper; p != 0 && p != 58 && p != 80 {
 		return bad("printer.paper", "want 58 or 80, got %d", p)

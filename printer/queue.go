@@ -28,6 +28,9 @@ type Config struct {
 	Device string
 	// CUPSQueue is the CUPS queue for "cups"; it must accept raw jobs.
 	CUPSQueue string
+	// WindowsPrinter is the printer's name for "windows" (the Windows
+	// print spooler, RAW jobs).
+	WindowsPrinter string
 	// LPCommand is the lp executable for "cups"; "lp" from PATH if empty.
 	LPCommand string
 	// Paper is the paper width in mm, 58 or 80 (the default).
@@ -211,6 +214,11 @@ func New(cfg Config) (*Queue, error) {
 			return nil, fmt.Errorf("%w: cups printer needs a queue name (see lpstat -e)", ErrBadConfig)
 		}
 		out = CUPS{Queue: cfg.CUPSQueue, Command: cfg.LPCommand, Timeout: cfg.Timeout}
+	case "windows":
+		if cfg.WindowsPrinter == "" {
+			return nil, fmt.Errorf("%w: windows printer needs the printer's name (Settings → Printers & scanners)", ErrBadConfig)
+		}
+		out = Spooler{Printer: cfg.WindowsPrinter}
 	case "png":
 		if cfg.PreviewDir == "" {
 			return nil, fmt.Errorf("%w: png printer needs a preview directory", ErrBadConfig)

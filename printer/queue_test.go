@@ -253,6 +253,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"tcp without address", Config{Kind: "tcp"}},
 		{"device without path", Config{Kind: "device"}},
 		{"cups without queue", Config{Kind: "cups"}},
+		{"windows without a printer name", Config{Kind: "windows"}},
 		{"png without directory", Config{Kind: "png"}},
 		{"odd paper", Config{Kind: "none", Paper: 110}},
 		{"negative timeout", Config{Kind: "none", Timeout: -1}},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -124,5 +125,18 @@ func TestSpoolerCancelledContextSendsNothing(t *testing.T) {
 func TestSpoolerDoesNotConfirm(t *testing.T) {
 	if (Spooler{}).Confirms() {
 		t.Error("Confirms() = true; the spooler cannot see the paper")
+	}
+}
+
+func TestWindowsKindNeedsTheSpooler(t *testing.T) {
+	q, err := New(Config{Kind: "windows", WindowsPrinter: "POS-80", Paper: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if runtime.GOOS != "windows" {
+		if _, err := q.out.Write(context.Background(), []byte("x")); !errors.Is(err, ErrNoSpooler) {
+			t.Errorf("printing to the Windows spooler on %s: %v, want ErrNoSpooler", runtime.GOOS, err)
+		}
 	}
 }

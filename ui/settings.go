@@ -60,7 +60,7 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 	s.relayURL = entry(c.Relay.URL)
 	s.relayToken = secret(c.Relay.Token != "")
 	s.relayCA = entry(c.Relay.CAFile)
-	s.printerKind = newSelect(k, []string{"png", "tcp", "device", "cups", "none"}, nil)
+	s.printerKind = newSelect(k, []string{"png", "tcp", "device", "cups", "windows", "none"}, nil)
 	s.printerKind.SetSelected(orDefault(c.Printer.Kind, "png"))
 	addr := c.Printer.Address
 	switch c.Printer.Kind {
@@ -68,6 +68,8 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		addr = c.Printer.Device
 	case "cups":
 		addr = c.Printer.CUPSQueue
+	case "windows":
+		addr = c.Printer.WindowsPrinter
 	}
 	s.printerAddr = entry(addr)
 	s.paper = newSelect(k, []string{"58", "80"}, nil)
@@ -205,7 +207,7 @@ func (s *settingsScreen) save() {
 		c.Relay.Token = s.relayToken.Text
 	}
 	c.Printer.Kind = s.printerKind.Selected
-	c.Printer.Address, c.Printer.Device, c.Printer.CUPSQueue = "", "", ""
+	c.Printer.Address, c.Printer.Device, c.Printer.CUPSQueue, c.Printer.WindowsPrinter = "", "", "", ""
 	switch c.Printer.Kind {
 	case "tcp":
 		c.Printer.Address = s.printerAddr.Text
@@ -213,6 +215,8 @@ func (s *settingsScreen) save() {
 		c.Printer.Device = s.printerAddr.Text
 	case "cups":
 		c.Printer.CUPSQueue = s.printerAddr.Text
+	case "windows":
+		c.Printer.WindowsPrinter = s.printerAddr.Text
 	}
 	c.Printer.Paper, _ = strconv.Atoi(s.paper.Selected)
 	c.Speaker.Volume, c.Speaker.Muted = int(s.volume.Value), s.mute.Checked
