@@ -57,13 +57,16 @@ dist-deps: deps
 
 ## build: the kiosk binary and the cgo-free servers.
 build: deps
-	$(GO) build -o $(BIN)/saoma .
+	$(GO) build -ldflags "$(LDVERSION)" -o $(BIN)/saoma .
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/saoma-relay ./cmd/saoma-relay
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/wxpay-sim ./cmd/wxpay-sim
 
 ## run: the kiosk; demo mode (in-process simulator + relay) without a config.
 run: deps
-	$(GO) run . $(ARGS)
+	@echo "Building the kiosk. The first build on a machine compiles the GUI toolkit's C code"
+	@echo "(GLFW/OpenGL): 3-8 minutes on 2 cores with no output; later runs start in seconds."
+	$(GO) build -ldflags "$(LDVERSION)" -o $(BIN)/saoma .
+	$(BIN)/saoma $(ARGS)
 
 ## test: vet and the whole suite with the race detector, then the Windows
 ## cross-build (test-windows).
