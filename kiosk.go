@@ -112,6 +112,7 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 		PaidReturn:      10 * time.Second,
 		RelayCertExpiry: k.relayCertExpiry,
 		SetSpeaker:      k.setSpeaker,
+		Logger:          logger.With("component", "ui"),
 	})
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image/color"
 	"sort"
@@ -328,18 +329,16 @@ func (s *salesScreen) showDetail(o app.Order) {
 	})
 	refund.Importance = widget.DangerImportance
 	reprint := widget.NewButton(l.T("reprint"), func() {
-		go func() {
-			ctx, cancel := s.k.ctx()
-			defer cancel()
+		s.k.request(func(ctx context.Context) error {
 			_, err := s.k.eng.Reprint(ctx, o.OutTradeNo)
-			s.k.do(func() {
-				if err != nil {
-					result.SetText(s.k.errText(err))
-					return
-				}
-				result.SetText(l.T("reprinted"))
-			})
-		}()
+			return err
+		}, func(err error) {
+			if err != nil {
+				result.SetText(s.k.errText(err))
+				return
+			}
+			result.SetText(l.T("reprinted"))
+		})
 	})
 	actions := container.NewVBox(result)
 	pending := false
@@ -390,42 +389,40 @@ func (s *salesScreen) export(f app.ExportFormat) {
 // refund asks the engine to return f of o and reports in result.
 func (s *salesScreen) refund(o app.Order, f app.Fen, result *widget.Label, amount *widget.Entry) {
 	l := s.k.lang
-	go func() {
-		ctx, cancel := s.k.ctx()
-		defer cancel()
-		got, err := s.k.eng.Refund(ctx, o.OutTradeNo, f, "")
-		s.k.do(func() {
-			if err != nil {
-				result.SetText(s.k.errText(err))
-				s.load(s.day)
-				return
-			}
-			result.SetText(l.T("refund.done", money(f)) + " · " + s.stateText(got))
-			if got.RefundPending() > 0 {
-				result.SetText(l.T("refund.waiting", money(f)))
-			}
-			amount.SetText("")
+	var got app.Order
+	s.k.request(func(ctx context.Context) (err error) {
+		got, err = s.k.eng.Refund(ctx, o.OutTradeNo, f, "")
+		return err
+	}, func(err error) {
+		if err != nil {
+			result.SetText(s.k.errText(err))
 			s.load(s.day)
-		})
-	}()
+			return
+		}
+		result.SetText(l.T("refund.done", money(f)) + " · " + s.stateText(got))
+		if got.RefundPending() > 0 {
+			result.SetText(l.T("refund.waiting", money(f)))
+		}
+		amount.SetText("")
+		s.load(s.day)
+	})
 }
 
 // retryRefund asks WeChat about a refund whose answer was lost.
 func (s *salesScreen) retryRefund(o app.Order, result *widget.Label) {
 	l := s.k.lang
-	go func() {
-		ctx, cancel := s.k.ctx()
-		defer cancel()
-		got, err := s.k.eng.RetryRefund(ctx, o.OutTradeNo)
-		s.k.do(func() {
-			if err != nil {
-				result.SetText(s.k.errText(err))
-				return
-			}
-			result.SetText(l.T("refund.checked") + " · " + s.stateText(got))
-			s.load(s.day)
-		})
-	}()
+	var got app.Order
+	s.k.request(func(ctx context.Context) (err error) {
+		got, err = s.k.eng.RetryRefund(ctx, o.OutTradeNo)
+		return err
+	}, func(err error) {
+		if err != nil {
+			result.SetText(s.k.errText(err))
+			return
+		}
+		result.SetText(l.T("refund.checked") + " · " + s.stateText(got))
+		s.load(s.day)
+	})
 }
 
 // resolve records the owner's word on a flagged order.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
@@ -284,12 +285,11 @@ func (s *sellScreen) charge() {
 	}
 	lines := s.cart.Lines()
 	s.chargeBtn.Disable()
-	go func() {
-		ctx, cancel := s.k.ctx()
-		defer cancel()
-		o, err := s.k.eng.Charge(ctx, lines)
-		s.k.do(func() { s.charged(o, err) })
-	}()
+	var o app.Order
+	s.k.request(func(ctx context.Context) (err error) {
+		o, err = s.k.eng.Charge(ctx, lines)
+		return err
+	}, func(err error) { s.charged(o, err) })
 }
 
 func (s *sellScreen) charged(o app.Order, err error) {
