@@ -113,6 +113,7 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 		RelayCertExpiry: k.relayCertExpiry,
 		SetSpeaker:      k.setSpeaker,
 		Logger:          logger.With("component", "ui"),
+		PrinterConfirms: k.printerConfirms,
 	})
 	if err != nil {
 		return err
@@ -431,4 +432,14 @@ func (k *kiosk) setSpeaker(c app.SpeakerConfig) {
 		lang = k.cfg.Locale
 	}
 	k.speaker.SetLang(speaker.LangOf(lang))
+}
+
+// printerConfirms reports whether a printed receipt is confirmed by the
+// printer; previews and "none" have nothing to confirm.
+func (k *kiosk) printerConfirms() bool {
+	switch k.cfg.Printer.Kind {
+	case "", "png", "none":
+		return true
+	}
+	return k.printer.Confirms()
 }

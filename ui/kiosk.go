@@ -52,6 +52,10 @@ type Engine interface {
 
 // Options shape the kiosk's windows.
 type Options struct {
+	// PrinterConfirms reports whether the printer confirms each job (a
+	// network printer answering status requests); when it does not,
+	// Settings says a receipt's printing cannot be confirmed. nil: unknown.
+	PrinterConfirms func() bool
 	// RelayCertExpiry returns the relay certificate's expiry for Settings →
 	// About; nil hides it.
 	RelayCertExpiry func() time.Time

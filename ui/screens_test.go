@@ -381,3 +381,36 @@ func TestReprintLastAfterARestartUsesTheLedger(t *testing.T) {
 	f.k.reprintLast()
 	f.pump("the reprint", func() bool { return f.eng.called("Reprint") })
 }
+
+func TestPrinterStatesInTheCashiersWords(t *testing.T) {
+	f := newFakeKiosk(t, app.Config{})
+	cases := []struct {
+		st   app.PrinterStatus
+		want string
+	}{
+		{app.PrinterStatus{OK: true}, "打印机就绪"},
+		{app.PrinterStatus{OK: true, Detail: "paper_near_end"}, "纸将用完"},
+		{app.PrinterStatus{OK: false, Detail: "cover", Failed: 1}, "打印机上盖打开"},
+		{app.PrinterStatus{OK: false, Detail: "unconfirmed", Failed: 1}, "打印未确认"},
+		{app.PrinterStatus{OK: false, Detail: "paper", Failed: 1}, "打印机缺纸"},
+	}
+	for _, c := range cases {
+		f.k.status.set(app.Status{Ready: true, Link: app.LinkConnected, Printer: c.st})
+		if !containsText(labelsIn(f.k.status.obj), c.want) {
+			t.Errorf("%+v: status bar %q lacks %q", c.st, labelsIn(f.k.status.obj), c.want)
+		}
+	}
+}
+
+func TestSettingsSayWhenPrintingCannotBeConfirmed(t *testing.T) {
+	for _, confirms := range []bool{true, false} {
+		f := newFakeKiosk(t, app.Config{}, func(o *Options) { o.PrinterConfirms = func() bool { return confirms } })
+		f.k.openSettings()
+		f.k.pin.entry.SetText(demoPIN)
+		f.k.pin.entry.OnSubmitted("")
+		said := containsText(labelsIn(f.k.win.Content()), "无法确认打印结果")
+		if said == confirms {
+			t.Errorf("printer confirms %v: Settings says it cannot confirm: %v", confirms, said)
+		}
+	}
+}

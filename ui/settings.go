@@ -101,6 +101,12 @@ func newSettingsScreen(k *Kiosk) *settingsScreen {
 		fi(l.T("relay.ca"), s.relayCA))
 	prn := group(l.T("group.printer"), fi(l.T("printer.kind"), s.printerKind), fi(l.T("printer.addr"), s.printerAddr),
 		fi(l.T("printer.paper"), s.paper))
+	if k.opts.PrinterConfirms != nil && !k.opts.PrinterConfirms() {
+		// Device files and CUPS cannot say whether paper came out.
+		note := widget.NewLabel(l.T("printer.noconfirm"))
+		note.Wrapping = fyne.TextWrapWord
+		prn = container.NewVBox(prn, note)
+	}
 	if k.opts.TestPrint != nil {
 		test := newButton(k, l.T("test.print"), s.testPrint)
 		prn = container.NewVBox(prn, test)

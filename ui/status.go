@@ -90,6 +90,14 @@ func (b *statusBar) set(st app.Status) {
 	if !st.Printer.OK {
 		b.retry.SetText(l.T("printer."+problemKey(st.Printer.Detail)) + " · " + l.T("retry"))
 	}
+	if st.Printer.OK {
+		// Ready, or ready with a warning (paper running low).
+		key, col := "printer.ok", colorPay
+		if st.Printer.Detail != "" {
+			key, col = "printer."+problemKey(st.Printer.Detail), colorWaiting
+		}
+		b.printer.set(col, l.T(key))
+	}
 	showIf(b.demo.obj, st.Demo)
 	showIf(b.settling.obj, !st.Ready)
 	b.flagged.SetText(l.T("flagged", st.Flagged+st.Differences))
@@ -107,10 +115,12 @@ func showIf(o fyne.CanvasObject, show bool) {
 // problemKey maps the engine's printer problem word to a string key.
 func problemKey(detail string) string {
 	switch detail {
-	case "offline", "stalled", "lp":
+	case "offline", "stalled", "lp", "cover", "unconfirmed":
 		return detail
 	case "paper":
 		return "nopaper"
+	case "paper_near_end":
+		return "nearend"
 	}
 	return "error"
 }
