@@ -91,6 +91,7 @@ test-headless:
 ## bench: the performance targets, with allocations.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	bash scripts/latency.sh
 
 ## lint: gofmt, vet and staticcheck (pinned in tools/go.mod).
 lint: deps
