@@ -396,15 +396,30 @@ func pollInterval(age time.Duration, link LinkState) time.Duration {
 }
 
 // watch starts (once) the goroutine that settles an open order: polling,
-// expiry, scheduled closes. It stops when the order is final.
+// expiry, scheduled closes (or, for a payment code, query and reverse). It
+// stops when the order is final.
 func (e *Engine) watch(no string) {
+	e.startWatcher(no, func(ctx context.Context, wake <-chan struct{}) {
+		defer e.forget(no)
+		if o, err := e.cfg.Orders.Get(no); err == nil && o.Mode == ModePayCode {
+			e.watchCode(ctx, no, wake)
+			return
+		}
+		e.watchLoop(ctx, no, wake)
+	})
+}
+
+// startWatcher runs loop once per key in its own goroutine, with a wake
+// channel (SetLink and wake use it to make it ask WeChat now), until loop
+// returns or Start's context ends.
+func (e *Engine) startWatcher(key string, loop func(ctx context.Context, wake <-chan struct{})) {
 	e.mu.Lock()
-	if _, ok := e.watchers[no]; ok {
+	if _, ok := e.watchers[key]; ok {
 		e.mu.Unlock()
 		return
 	}
 	wake := make(chan struct{}, 1)
-	e.watchers[no] = wake
+	e.watchers[key] = wake
 	ctx := e.ctx
 	e.wg.Add(1)
 	e.mu.Unlock()
@@ -412,15 +427,10 @@ func (e *Engine) watch(no string) {
 		defer e.wg.Done()
 		defer func() {
 			e.mu.Lock()
-			delete(e.watchers, no)
+			delete(e.watchers, key)
 			e.mu.Unlock()
-			e.forget(no)
 		}()
-		if o, err := e.cfg.Orders.Get(no); err == nil && o.Mode == ModePayCode {
-			e.watchCode(ctx, no, wake)
-			return
-		}
-		e.watchLoop(ctx, no, wake)
+		loop(ctx, wake)
 	}()
 }
 

@@ -157,24 +157,7 @@ func refundFollowUp(attempt int) time.Duration {
 // about the order's unsettled refunds until every one is final, resending a
 // refund WeChat never received.
 func (e *Engine) followRefunds(no string) {
-	key := "refund:" + no
-	e.mu.Lock()
-	if _, ok := e.watchers[key]; ok {
-		e.mu.Unlock()
-		return
-	}
-	wake := make(chan struct{}, 1)
-	e.watchers[key] = wake
-	ctx := e.ctx
-	e.wg.Add(1)
-	e.mu.Unlock()
-	go func() {
-		defer e.wg.Done()
-		defer func() {
-			e.mu.Lock()
-			delete(e.watchers, key)
-			e.mu.Unlock()
-		}()
+	e.startWatcher("refund:"+no, func(ctx context.Context, wake <-chan struct{}) {
 		for attempt := 0; ; attempt++ {
 			o, err := e.cfg.Orders.Get(no)
 			if err != nil || !o.refundsUnsettled() {
@@ -190,7 +173,7 @@ func (e *Engine) followRefunds(no string) {
 				e.log.Debug("refund follow-up", "out_trade_no", no, "err", err)
 			}
 		}
-	}()
+	})
 }
 
 // refundsUnsettled reports whether a refund of o still needs WeChat's word.
