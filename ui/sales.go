@@ -383,7 +383,7 @@ func (s *salesScreen) showDetail(o app.Order) {
 	refund := widget.NewButton(l.T("refund"), func() {
 		f, err := app.ParseYuan(amount.Text)
 		if err != nil {
-			result.SetText(s.k.errText(err))
+			result.SetText(l.T("err.yuan"))
 			return
 		}
 		if f <= 0 || f > o.Refundable() {
@@ -406,8 +406,9 @@ func (s *salesScreen) showDetail(o app.Order) {
 			_, err := s.k.eng.Reprint(ctx, o.OutTradeNo)
 			return err
 		}, func(err error) {
+			s.k.logErr("reprint "+o.OutTradeNo, err)
 			if err != nil {
-				result.SetText(s.k.errText(err))
+				result.SetText(s.k.printErrText(err))
 				return
 			}
 			result.SetText(l.T("reprinted"))
