@@ -33,6 +33,10 @@ type fakeEngine struct {
 	cancelState app.State
 	// chargeErr, when set, is what Charge returns.
 	chargeErr error
+	// refundErr, when set, is what Refund returns.
+	refundErr error
+	// saveErr, when set, is what SaveProduct returns for a valid product.
+	saveErr error
 	// calls records the methods the screens called, in order.
 	calls []string
 
@@ -225,6 +229,12 @@ func (f *fakeEngine) Resolve(no, _ string) (app.Order, error) {
 
 func (f *fakeEngine) Refund(_ context.Context, no string, amount app.Fen, _ string) (app.Order, error) {
 	f.record("Refund")
+	f.mu.Lock()
+	err := f.refundErr
+	f.mu.Unlock()
+	if err != nil {
+		return app.Order{}, err
+	}
 	return f.get(no)
 }
 
@@ -426,6 +436,9 @@ func (f *fakeEngine) SaveProduct(p app.Product) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.saveErr != nil {
+		return f.saveErr
+	}
 	for i, o := range f.products {
 		if o.ID == p.ID {
 			f.products[i] = p

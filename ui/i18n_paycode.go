@@ -34,7 +34,7 @@ var payCodeTable = map[string][2]string{
 // lookup finds key in the main table, then in the payment-code and
 // reconciliation tables.
 func lookup(key string) ([2]string, bool) {
-	for _, t := range []map[string][2]string{stringsTable, payCodeTable, reconTable, uibTable, uiaTable} {
+	for _, t := range []map[string][2]string{stringsTable, payCodeTable, reconTable, uibTable, uiaTable, errTable} {
 		if s, ok := t[key]; ok {
 			return s, true
 		}

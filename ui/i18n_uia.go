@@ -7,6 +7,5 @@ package ui
 // key is in two tables.
 var uiaTable = map[string][2]string{
 	"cust.items":     {"您购买的商品", "Your items"},
-	"print.failed":   {"打印失败：%s", "Printing failed: %s"},
 	"locale.unsaved": {"语言已切换，但未能保存（下次启动恢复原语言）：%s", "Language switched but not saved (the next start uses the old one): %s"},
 }

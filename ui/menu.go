@@ -74,7 +74,7 @@ func (k *Kiosk) reprintLast() {
 	}, func(err error) {
 		k.logErr("reprint "+no, err)
 		if err != nil {
-			k.sell.setMessage(k.errText(err), true)
+			k.sell.setMessage(k.printErrText(err), true)
 			return
 		}
 		k.sell.setMessage(k.lang.T("reprinted"), false)
@@ -120,7 +120,7 @@ func (k *Kiosk) printLabels() {
 	}, func(err error) {
 		k.logErr("print labels", err)
 		if err != nil {
-			k.sell.setMessage(k.lang.T("labels.failed", n, k.errText(err)), true)
+			k.sell.setMessage(k.lang.T("labels.failed", n, k.printErrText(err)), true)
 			return
 		}
 		k.sell.setMessage(k.lang.T("labels.done", n), false)

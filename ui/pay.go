@@ -499,7 +499,7 @@ func (p *payScreen) printBill() {
 	}, func(err error) {
 		p.k.logErr("print bill "+no, err)
 		if err != nil && p.order.OutTradeNo == no {
-			p.setError(err)
+			p.setErrorText(p.k.printErrText(err))
 		}
 	})
 }
@@ -518,7 +518,7 @@ func (p *payScreen) reprint() {
 			return
 		}
 		if err != nil {
-			p.setError(err)
+			p.setErrorText(p.k.printErrText(err))
 			return
 		}
 		p.paidMsg.SetText(p.k.lang.T("reprinted"))

@@ -52,17 +52,8 @@ func (b *scanBuffer) take(now time.Time) string {
 // refusedText is the cashier's sentence for WeChat's refusal of a payment
 // code (err_code): what happened and what to ask the customer.
 func refusedText(l lang, code string) string {
-	switch code {
-	case "AUTH_CODE_INVALID", "AUTHCODEEXPIRE", "AUTH_CODE_ERROR":
-		return l.T("paycode.invalid")
-	case "NOTENOUGH":
-		return l.T("paycode.notenough")
-	case "NOTSUPORTCARD":
-		return l.T("paycode.notsupport")
-	case "BUYER_MISMATCH":
-		return l.T("paycode.buyer")
-	}
-	return l.T("paycode.refused", code)
+	key, args := refusedKey(code)
+	return l.T(key, args...)
 }
 
 // methodText names how an order was paid: 扫码 (the QR on the Pay screen),

@@ -43,9 +43,11 @@ func (b *reconBar) set(l lang, rec *app.Reconciliation) {
 	b.bank.SetText("")
 	b.diffs.Hide()
 	b.state.Importance = widget.MediumImportance
+	b.state.TextStyle.Bold = true
 	switch {
 	case rec == nil || rec.State == app.Unreconciled:
-		b.state.Importance = widget.LowImportance
+		// Readable, not faint: a pale line here reads as a blank band.
+		b.state.TextStyle.Bold = false
 		b.state.SetText(l.T("recon.unreconciled"))
 		return
 	case rec.State == app.Differences:

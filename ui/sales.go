@@ -34,6 +34,7 @@ type salesScreen struct {
 	hours   *fyne.Container
 	days    *fyne.Container
 	list    *keyList
+	cols    *saleColumns // the list's column widths, shared by its rows
 	msg     *widget.Label
 	span    *keySelect // what to export: the day, 7 days or its month
 	flagBtn *keyButton // switches the list to every order needing attention
@@ -65,8 +66,9 @@ func newSalesScreen(k *Kiosk) *salesScreen {
 	s.cards = container.NewGridWithColumns(5)
 	s.hours = container.NewStack()
 	s.days = container.NewStack()
+	s.cols = &saleColumns{}
 	s.list = newList(k, func() int { return len(s.orders) }, func() fyne.CanvasObject {
-		return container.NewGridWithColumns(5, widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""))
+		return container.New(s.cols, widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""))
 	}, func(i widget.ListItemID, o fyne.CanvasObject) {
 		s.fillRow(i, o.(*fyne.Container))
 	})
@@ -147,6 +149,7 @@ func (s *salesScreen) load(d app.Day) {
 		s.flagBtn.SetText(s.k.lang.T("show.day"))
 	}
 	s.flagBtn.Refresh()
+	s.measureColumns()
 	switch {
 	case recErr != nil:
 		s.msg.SetText(s.k.errText(recErr))
@@ -241,14 +244,40 @@ func stateColor(o app.Order) color.Color {
 }
 
 func (s *salesScreen) stateText(o app.Order) string {
-	t := s.k.lang.T("state." + string(o.State))
-	if f := s.k.lang.T("flag." + string(o.Flag)); o.Flag != app.FlagNone && f != t {
-		t += " · " + f
-	}
+	t := s.detailState(o)
 	if m := methodText(s.k.lang, o); m != "" {
 		t += " · " + m // how it was paid, after the state so a narrow column cuts it first
 	}
 	return t
+}
+
+// rowCells are the list's columns for o: time, number, amount, state and
+// WeChat's transaction id.
+func (s *salesScreen) rowCells(o app.Order) []string {
+	at := o.CreatedAt
+	if !o.PaidAt.IsZero() {
+		at = o.PaidAt
+	}
+	return []string{at.In(s.k.loc).Format("15:04"), o.OutTradeNo, money(o.Total), s.stateText(o), o.TransactionID}
+}
+
+// measureColumns sizes the list's columns for the shown orders: each as
+// wide as its widest cell, so no state is cut; the transaction id takes
+// what is left.
+func (s *salesScreen) measureColumns() {
+	var w [saleCols]float32
+	size := theme.TextSize()
+	pad := 2 * theme.InnerPadding()
+	for _, o := range s.orders {
+		for j, c := range s.rowCells(o) {
+			style := fyne.TextStyle{}
+			if j == 3 {
+				style.Bold = stateColor(o) == colorDanger
+			}
+			w[j] = max(w[j], fyne.MeasureText(c, size, style).Width+pad)
+		}
+	}
+	s.cols.widths = w
 }
 
 func (s *salesScreen) fillRow(i int, row *fyne.Container) {
@@ -256,12 +285,7 @@ func (s *salesScreen) fillRow(i int, row *fyne.Container) {
 		return
 	}
 	o := s.orders[i]
-	at := o.CreatedAt
-	if !o.PaidAt.IsZero() {
-		at = o.PaidAt
-	}
-	cells := []string{at.In(s.k.loc).Format("15:04"), o.OutTradeNo, money(o.Total), s.stateText(o), o.TransactionID}
-	for j, c := range cells {
+	for j, c := range s.rowCells(o) {
 		lb := row.Objects[j].(*widget.Label)
 		lb.Truncation = fyne.TextTruncateEllipsis
 		lb.Importance = widget.MediumImportance
@@ -281,36 +305,85 @@ func (s *salesScreen) fillRow(i int, row *fyne.Container) {
 	}
 }
 
-// showDetail opens a sale: lines, history, reprint, refund.
-func (s *salesScreen) showDetail(o app.Order) {
+// detailSummary is a sale's lines, total, payment method, WeChat's
+// transaction and refunds: everything in its detail but the state (shown
+// once, on a line of its own) and the history.
+func (s *salesScreen) detailSummary(o app.Order) string {
 	l := s.k.lang
 	var b strings.Builder
 	for _, ln := range o.Lines {
 		fmt.Fprintf(&b, "%s ×%d  %s\n", ln.Name, ln.Qty, money(ln.Amount()))
 	}
-	fmt.Fprintf(&b, "%s %s · %s\n", l.T("total"), money(o.Total), s.stateText(o))
+	fmt.Fprintf(&b, "%s %s", l.T("total"), money(o.Total))
+	if m := methodText(l, o); m != "" {
+		b.WriteString(" · " + m)
+	}
+	b.WriteString("\n")
 	if o.TransactionID != "" {
-		fmt.Fprintf(&b, "WeChat %s\n", o.TransactionID)
+		b.WriteString(l.T("note.paid", o.TransactionID) + "\n")
 	}
 	for _, r := range o.Refunds {
 		fmt.Fprintf(&b, "%s %s %s · %s\n", l.T("refund"), r.OutRefundNo, money(r.Amount), l.T("refund.state."+string(r.State)))
 	}
-	b.WriteString("\n" + l.T("events") + ":\n")
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// detailState is a sale's state with its flag, when the flag says more.
+func (s *salesScreen) detailState(o app.Order) string {
+	l := s.k.lang
+	t := l.T("state." + string(o.State))
+	if f := l.T("flag." + string(o.Flag)); o.Flag != app.FlagNone && f != t {
+		t += " · " + f
+	}
+	return t
+}
+
+// saleDetail is an open sale's detail: its summary and state, rewritten
+// when a refund, check or note changes the order.
+type saleDetail struct {
+	summary, state, result *widget.Label
+}
+
+func (s *salesScreen) setDetail(d *saleDetail, o app.Order) {
+	d.summary.SetText(s.detailSummary(o))
+	d.state.SetText(s.detailState(o))
+	d.state.Importance = widget.MediumImportance
+	switch stateColor(o) {
+	case colorDanger:
+		d.state.Importance = widget.DangerImportance
+	case colorPay:
+		d.state.Importance = widget.SuccessImportance
+	case colorWaiting:
+		d.state.Importance = widget.WarningImportance
+	}
+	d.state.Refresh()
+}
+
+// showDetail opens a sale: lines, state, history, reprint, refund.
+func (s *salesScreen) showDetail(o app.Order) {
+	l := s.k.lang
+	var b strings.Builder
+	b.WriteString(l.T("events") + ":\n")
 	rules := noteRules()
 	for _, e := range o.Events {
 		fmt.Fprintf(&b, "%s  %s\n", e.At.In(s.k.loc).Format("01-02 15:04:05"), s.k.eventText(e, rules))
 	}
-	text := widget.NewLabel(b.String())
-	text.Wrapping = fyne.TextWrapWord
+	det := &saleDetail{summary: widget.NewLabel(""), state: widget.NewLabel(""), result: widget.NewLabel("")}
+	det.summary.Wrapping = fyne.TextWrapWord
+	det.state.TextStyle.Bold = true
+	det.state.Wrapping = fyne.TextWrapWord
+	s.setDetail(det, o)
+	history := widget.NewLabel(strings.TrimSuffix(b.String(), "\n"))
+	history.Wrapping = fyne.TextWrapWord
 	amount := widget.NewEntry()
 	amount.SetPlaceHolder(l.T("refund.amount"))
 	var d dialog.Dialog
-	result := widget.NewLabel("")
+	result := det.result
 	result.Wrapping = fyne.TextWrapWord
 	refund := widget.NewButton(l.T("refund"), func() {
 		f, err := app.ParseYuan(amount.Text)
 		if err != nil {
-			result.SetText(s.k.errText(err))
+			result.SetText(l.T("err.yuan"))
 			return
 		}
 		if f <= 0 || f > o.Refundable() {
@@ -319,7 +392,7 @@ func (s *salesScreen) showDetail(o app.Order) {
 		}
 		c := dialog.NewConfirm(l.T("refund"), l.T("refund.confirm", money(f), o.OutTradeNo), func(ok bool) {
 			if ok {
-				s.refund(o, f, result, amount)
+				s.refund(o, f, det, amount)
 			}
 		}, s.k.win)
 		c.SetConfirmText(l.T("refund"))
@@ -333,8 +406,9 @@ func (s *salesScreen) showDetail(o app.Order) {
 			_, err := s.k.eng.Reprint(ctx, o.OutTradeNo)
 			return err
 		}, func(err error) {
+			s.k.logErr("reprint "+o.OutTradeNo, err)
 			if err != nil {
-				result.SetText(s.k.errText(err))
+				result.SetText(s.k.printErrText(err))
 				return
 			}
 			result.SetText(l.T("reprinted"))
@@ -351,7 +425,7 @@ func (s *salesScreen) showDetail(o app.Order) {
 		// about (and resent unchanged if WeChat never got it) — never a
 		// second refund.
 		result.SetText(l.T("refund.pending.hint"))
-		check := widget.NewButton(l.T("refund.check"), func() { s.retryRefund(o, result) })
+		check := widget.NewButton(l.T("refund.check"), func() { s.retryRefund(o, det) })
 		check.Importance = widget.HighImportance
 		actions.Add(container.NewHBox(check, reprint))
 	case o.State.Paid():
@@ -360,11 +434,12 @@ func (s *salesScreen) showDetail(o app.Order) {
 	if o.Flag == app.FlagPaidAfterCancel || o.Flag == app.FlagFoundByReconciliation {
 		// The customer paid; the owner confirms the goods were given.
 		handed := widget.NewButton(l.T("handed.over"), func() {
-			s.k.askPIN(pinOwner, func() { s.resolve(o, l.T("handed.over.note"), result) })
+			s.k.askPIN(pinOwner, func() { s.resolve(o, l.T("handed.over.note"), det) })
 		})
 		actions.Add(handed)
 	}
-	content := container.NewBorder(nil, actions, nil, nil, container.NewVScroll(text))
+	content := container.NewBorder(nil, actions, nil, nil,
+		container.NewVScroll(container.NewVBox(det.summary, det.state, history)))
 	d = dialog.NewCustom(l.T("detail")+" "+o.OutTradeNo, l.T("back"),
 		container.NewGridWrap(fyne.NewSize(640*s.k.theme.scale, 460*s.k.theme.scale), content), s.k.win)
 	s.k.showDialog(d)
@@ -386,8 +461,9 @@ func (s *salesScreen) export(f app.ExportFormat) {
 	s.chooser = s.k.chooseExport(exportFileName(s.k.lang, from, to, f), buf.Bytes(), drives, s.msg.SetText)
 }
 
-// refund asks the engine to return f of o and reports in result.
-func (s *salesScreen) refund(o app.Order, f app.Fen, result *widget.Label, amount *widget.Entry) {
+// refund asks the engine to return f of o and reports in the detail.
+func (s *salesScreen) refund(o app.Order, f app.Fen, det *saleDetail, amount *widget.Entry) {
+	result := det.result
 	l := s.k.lang
 	var got app.Order
 	s.k.request(func(ctx context.Context) (err error) {
@@ -399,7 +475,8 @@ func (s *salesScreen) refund(o app.Order, f app.Fen, result *widget.Label, amoun
 			s.load(s.day)
 			return
 		}
-		result.SetText(l.T("refund.done", money(f)) + " · " + s.stateText(got))
+		s.setDetail(det, got)
+		result.SetText(l.T("refund.done", money(f)))
 		if got.RefundPending() > 0 {
 			result.SetText(l.T("refund.waiting", money(f)))
 		}
@@ -409,7 +486,8 @@ func (s *salesScreen) refund(o app.Order, f app.Fen, result *widget.Label, amoun
 }
 
 // retryRefund asks WeChat about a refund whose answer was lost.
-func (s *salesScreen) retryRefund(o app.Order, result *widget.Label) {
+func (s *salesScreen) retryRefund(o app.Order, det *saleDetail) {
+	result := det.result
 	l := s.k.lang
 	var got app.Order
 	s.k.request(func(ctx context.Context) (err error) {
@@ -420,19 +498,21 @@ func (s *salesScreen) retryRefund(o app.Order, result *widget.Label) {
 			result.SetText(s.k.errText(err))
 			return
 		}
-		result.SetText(l.T("refund.checked") + " · " + s.stateText(got))
+		s.setDetail(det, got)
+		result.SetText(l.T("refund.checked"))
 		s.load(s.day)
 	})
 }
 
 // resolve records the owner's word on a flagged order.
-func (s *salesScreen) resolve(o app.Order, note string, result *widget.Label) {
+func (s *salesScreen) resolve(o app.Order, note string, det *saleDetail) {
 	got, err := s.k.eng.Resolve(o.OutTradeNo, note)
 	if err != nil {
-		result.SetText(s.k.errText(err))
+		det.result.SetText(s.k.errText(err))
 		return
 	}
-	result.SetText(s.stateText(got))
+	s.setDetail(det, got)
+	det.result.SetText(s.k.lang.T("handed.over.done"))
 	s.load(s.day)
 }
 
@@ -466,4 +546,36 @@ func (s *salesScreen) pickDay() {
 func (s *salesScreen) toggleFlagged() {
 	s.flagged = !s.flagged
 	s.load(s.day)
+}
+
+// saleCols is the number of columns in the Sales list.
+const saleCols = 5
+
+// saleColumns lays out a Sales list row: every column but the last at the
+// width of its widest cell (measureColumns), the last (the transaction id)
+// in what is left, so the rows line up and the state is never cut.
+type saleColumns struct {
+	widths [saleCols]float32
+}
+
+func (c *saleColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	gap := theme.Padding()
+	x := float32(0)
+	for i, o := range objs {
+		w := c.widths[min(i, saleCols-1)]
+		if i == len(objs)-1 {
+			w = max(0, size.Width-x)
+		}
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w + gap
+	}
+}
+
+func (c *saleColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(0, h)
 }

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"image"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -137,7 +139,7 @@ func TestPaidScreen(t *testing.T) {
 	// A reprint that fails says so beside the receipt, without a dialog.
 	k.pay.reprint()
 	f.pump("the reprint error", func() bool { return k.pay.paidMsg.Visible() })
-	if !strings.Contains(k.pay.paidMsg.Text, "printer offline") || k.dialogOpen() {
+	if k.pay.paidMsg.Text != k.lang.T("err.print") || k.dialogOpen() {
 		t.Errorf("reprint message %q, dialog %v", k.pay.paidMsg.Text, k.dialogOpen())
 	}
 	// A tap on the green starts the next sale.
@@ -271,19 +273,32 @@ func labelText(o fyne.CanvasObject) string {
 }
 
 func TestErrorsInTheCashiersLanguage(t *testing.T) {
-	k := &Kiosk{}
+	var logged bytes.Buffer
+	k := &Kiosk{log: slog.New(slog.NewTextHandler(&logged, nil))}
+	general := k.lang.T("err.general")
 	for _, err := range []error{app.ErrNotReady, app.ErrBusy, app.ErrNoQR, app.ErrBadAmount, app.ErrEmptyCart,
 		app.ErrRefundTooLarge, app.ErrNotPaid, app.ErrBadPIN, app.ErrNotFound, context.DeadlineExceeded,
-		app.ErrRefundPending, app.ErrRefundUnknown, app.ErrNumberUsed, app.ErrNoFlag} {
+		app.ErrRefundPending, app.ErrRefundUnknown, app.ErrNumberUsed, app.ErrNoFlag,
+		app.ErrPayUnknown, app.ErrPayNotFound, app.ErrPayRefundNotFound, app.ErrPayAlreadyPaid, app.ErrPayClosed,
+		app.ErrPayNumberUsed, app.ErrPayUnsupported, app.ErrPayUserPaying, app.ErrBadPayCode, app.ErrBadProduct,
+		app.ErrRefundFinal, app.ErrIllegalTransition, app.ErrOrderMismatch, app.ErrNoBill, app.ErrBillNotReady,
+		app.ErrNoDiff, app.ErrRejected, app.ErrInsecureConfig, context.Canceled,
+		&app.ConfigError{Path: "/etc/saoma.toml", Key: "wxpay.appid", Line: 3, Msg: `want "wx" and 16 letters`},
+		&app.ConfigError{Msg: "bad"},
+		&app.CodeRefusedError{Code: "NOTENOUGH", Err: errors.New("balance")},
+		&app.ChargeError{OutTradeNo: "K1", Err: errors.New("dial tcp: timeout")}} {
 		wrapped := fmt.Errorf("order K1: %w", err)
 		got := k.errText(wrapped)
-		if strings.Contains(got, err.Error()) || !hasHan(got) {
-			t.Errorf("%v is shown as %q, want a Chinese sentence", err, got)
+		if strings.Contains(got, err.Error()) || strings.Contains(got, "K1") || !hasHan(got) || got == general {
+			t.Errorf("%v is shown as %q, want its own Chinese sentence", err, got)
 		}
 	}
-	got := k.errText(&app.ChargeError{OutTradeNo: "K1", Err: errors.New("dial tcp: timeout")})
-	if !strings.HasPrefix(got, stringsTable["err.charge"][0]) || !strings.Contains(got, "dial tcp") {
-		t.Errorf("charge error %q", got)
+	unknown := fmt.Errorf("save: %w", errors.New("dial tcp 127.0.0.1:443: connect: connection refused"))
+	if got := k.errText(unknown); got != general {
+		t.Errorf("an unknown error is shown as %q, want %q", got, general)
+	}
+	if !strings.Contains(logged.String(), "connection refused") {
+		t.Errorf("the log lacks the unknown error's chain: %q", logged.String())
 	}
 	if k.errText(nil) != "" {
 		t.Error("no error shows text")

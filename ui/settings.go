@@ -269,7 +269,7 @@ func (s *settingsScreen) testPrint() {
 			return // the screen was left or rebuilt meanwhile
 		}
 		if err != nil {
-			s.msg.SetText(k.lang.T("print.failed", k.errText(err)))
+			s.msg.SetText(k.printErrText(err))
 			return
 		}
 		s.msg.SetText(k.lang.T("test.sent"))

@@ -65,7 +65,7 @@ func newStatusBar(k *Kiosk) *statusBar {
 		k.request(k.eng.RetryPrint, func(err error) {
 			k.logErr("retry printing", err)
 			if err != nil {
-				k.tell(k.lang.T("print.failed", k.errText(err)))
+				k.tell(k.printErrText(err))
 			}
 		})
 	})

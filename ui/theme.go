@@ -62,6 +62,8 @@ func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
 		return 18 * t.scale
 	case theme.SizeNameHeadingText:
 		return 26 * t.scale
+	case theme.SizeNameCaptionText:
+		return 14 * t.scale // chart axes and small print, readable from a stool
 	case theme.SizeNameSubHeadingText:
 		return 21 * t.scale
 	case theme.SizeNamePadding:

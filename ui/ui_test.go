@@ -307,8 +307,9 @@ func TestSalesScreenTotals(t *testing.T) {
 		t.Error("export opened no dialog")
 	}
 	// A partial refund from the sale's detail.
-	result, amount := widget.NewLabel(""), widget.NewEntry()
-	s.refund(s.orders[0], 1000, result, amount)
+	det := &saleDetail{summary: widget.NewLabel(""), state: widget.NewLabel(""), result: widget.NewLabel("")}
+	result, amount := det.result, widget.NewEntry()
+	s.refund(s.orders[0], 1000, det, amount)
 	h.pump("the refund", func() bool { return strings.Contains(result.Text, "￥10.00") })
 	// Accepted by WeChat is not yet money returned: it counts once WeChat
 	// reports the refund succeeded, and the screen follows by itself.

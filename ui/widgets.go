@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
 
@@ -138,14 +139,14 @@ func (c *chart) CreateRenderer() fyne.WidgetRenderer {
 		}
 		r.bars = append(r.bars, bar)
 		t := canvas.NewText("", colorGrey)
-		t.TextSize = 11
+		t.TextSize = theme.CaptionTextSize()
 		if c.every > 0 && i%c.every == 0 {
 			t.Text = c.label(i)
 		}
 		r.labels = append(r.labels, t)
 	}
 	r.maxText = canvas.NewText(money(c.max), colorGrey)
-	r.maxText.TextSize = 11
+	r.maxText.TextSize = theme.CaptionTextSize()
 	return r
 }
 
@@ -161,15 +162,17 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	if n == 0 {
 		return
 	}
-	labelH := float32(16)
-	plotH := size.Height - labelH - 14
+	// Axis labels in the theme's caption size: the day's maximum above
+	// the bars, the hours or dates under them.
+	labelH := r.maxText.MinSize().Height
+	plotH := max(0, size.Height-2*labelH)
 	w := size.Width / float32(n)
 	for i, b := range r.bars {
 		h := float32(2)
 		if r.c.max > 0 {
 			h = max(2, plotH*float32(r.c.values[i])/float32(r.c.max))
 		}
-		b.Move(fyne.NewPos(float32(i)*w+w*0.15, 14+plotH-h))
+		b.Move(fyne.NewPos(float32(i)*w+w*0.15, labelH+plotH-h))
 		b.Resize(fyne.NewSize(w*0.7, h))
 		r.labels[i].Move(fyne.NewPos(float32(i)*w, size.Height-labelH))
 	}
