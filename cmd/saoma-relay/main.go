@@ -8,6 +8,9 @@
 // Without -tls-cert/-tls-key it serves plain HTTP, for a reverse proxy that
 // terminates TLS (docs/deploy.md). It prints "listening on http(s)://ADDR"
 // once it accepts connections; SIGINT or SIGTERM shut it down gracefully.
+// SIGHUP reloads the kiosks file without dropping connections (a file that
+// does not load is refused and the kiosks served stay as they were); it
+// prints "kiosks reloaded: N" or "kiosks reload refused: …".
 //
 //	echo -n "$TOKEN" | saoma-relay -hash-token
 //
@@ -172,12 +175,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case err := <-serveErr:
-		runErr = fmt.Errorf("serve: %w", err)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+			break wait
+		case err := <-serveErr:
+			runErr = fmt.Errorf("serve: %w", err)
+			break wait
+		case <-hup:
+			reloadKiosks(log, srv, *kiosks, stdout)
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
@@ -190,6 +203,25 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		runErr = errors.Join(runErr, err)
 	}
 	return runErr
+}
+
+// reloadKiosks reads the kiosks file again and hands it to the relay
+// (SIGHUP). A file that does not load, or that the relay refuses, changes
+// nothing: the error is logged and the kiosks served stay as they were.
+// One line on stdout says which happened, for scripts (and tests) that
+// need to know the reload is done.
+func reloadKiosks(log *slog.Logger, srv *relay.Server, path string, stdout io.Writer) {
+	ks, err := relay.LoadKiosks(path)
+	if err == nil {
+		err = srv.SetKiosks(ks)
+	}
+	if err != nil {
+		log.Error("kiosks file refused on SIGHUP; still serving the previous kiosks", "path", path, "err", err)
+		fmt.Fprintf(stdout, "kiosks reload refused: %v\n", err)
+		return
+	}
+	warnLoosePermissions(log, path, ks)
+	fmt.Fprintf(stdout, "kiosks reloaded: %d\n", len(ks))
 }
 
 // warnLoosePermissions warns when a kiosks file holding merchant keys can

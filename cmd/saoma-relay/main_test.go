@@ -366,3 +366,75 @@ func TestSIGKILLOfOneNATSInstanceLosesNothing(t *testing.T) {
 	}
 	t.Logf("%d notifications answered SUCCESS before SIGKILL, all delivered by the other instance", len(acked))
 }
+
+// waitLine waits for a stdout line of p starting with prefix and returns it.
+func (p *relayProc) waitLine(t *testing.T, prefix string) string {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			if !ok {
+				t.Fatalf("saoma-relay exited before printing %q", prefix)
+			}
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		case <-timeout:
+			t.Fatalf("no %q line within 20 s", prefix)
+		}
+	}
+}
+
+func TestSIGHUPReloadsTheKiosksFileWithoutDroppingConnections(t *testing.T) {
+	path := kioskFile(t)
+	p := startProc(t, "-data", filepath.Join(t.TempDir(), "data"), "-kiosks", path)
+	links := make(chan bool, 16)
+	got := collect(t, p.URL, "tok-k1", links)
+	if up := <-links; !up {
+		t.Fatal("k1's link did not come up")
+	}
+
+	// Add k2 and reload.
+	one, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := string(one) + fmt.Sprintf("\n[[kiosk]]\nid = \"k2\"\ntoken_hash = %q\n", relay.HashToken("tok-k2"))
+	if err := os.WriteFile(path, []byte(two), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if l := p.waitLine(t, "kiosks "); l != "kiosks reloaded: 2" {
+		t.Fatalf("after SIGHUP: %q, want kiosks reloaded: 2", l)
+	}
+	links2 := make(chan bool, 16)
+	collect(t, p.URL, "tok-k2", links2)
+	if up := <-links2; !up {
+		t.Fatal("added kiosk k2 could not connect")
+	}
+
+	// A broken file is refused and changes nothing.
+	if err := os.WriteFile(path, []byte(two+"\n[[kiosk]]\nid = \"k1\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if l := p.waitLine(t, "kiosks "); !strings.HasPrefix(l, "kiosks reload refused: ") {
+		t.Fatalf("after SIGHUP with a broken file: %q, want a refusal", l)
+	}
+	if !postNotify(p.URL, 1) {
+		t.Fatal("notification for k1 refused after the reloads")
+	}
+	if o := <-got; o != "K1-0001" {
+		t.Fatalf("k1 got %s", o)
+	}
+	select {
+	case up := <-links:
+		t.Fatalf("k1's link changed (up=%v) during the reloads", up)
+	default:
+	}
+}

@@ -89,7 +89,7 @@ func TestSilenceIsMeasuredOnTheMonotonicClock(t *testing.T) {
 				clock.step(st.wall, st.mono)
 				tr.sweep(clock.monotonic(), pings)
 			}
-			attached := tr.kiosks["k1"].session() != nil
+			attached := tr.lookup("k1").session() != nil
 			if tc.drop == "" {
 				if !attached {
 					t.Fatal("the kiosk was dropped")

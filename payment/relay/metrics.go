@@ -59,19 +59,21 @@ var callbackResults = []string{callbackOK, callbackOffline, callbackTimeout, cal
 // Reasons a kiosk connection is closed by the relay, the label values of
 // saoma_relay_disconnects_total.
 const (
-	dropPeer      = "peer"        // read error: the kiosk went away
-	dropSilent    = "silent"      // no frame or pong for PongWait
-	dropWrite     = "write_error" // write failed or timed out
-	dropQueue     = "send_queue"  // the outbound queue was full
-	dropAck       = "ack_timeout" // in-flight messages were not acknowledged in time
-	dropProtocol  = "protocol"    // the kiosk broke the protocol
-	dropReplaced  = "replaced"    // the kiosk connected again
-	dropShutdown  = "shutdown"    // the relay is stopping
-	dropStorage   = "storage"     // the queue could not be read
-	dropKickedOff = "kicked"      // closed by the operator or a test
+	dropPeer      = "peer"          // read error: the kiosk went away
+	dropSilent    = "silent"        // no frame or pong for PongWait
+	dropWrite     = "write_error"   // write failed or timed out
+	dropQueue     = "send_queue"    // the outbound queue was full
+	dropAck       = "ack_timeout"   // in-flight messages were not acknowledged in time
+	dropProtocol  = "protocol"      // the kiosk broke the protocol
+	dropReplaced  = "replaced"      // the kiosk connected again
+	dropShutdown  = "shutdown"      // the relay is stopping
+	dropStorage   = "storage"       // the queue could not be read
+	dropKickedOff = "kicked"        // closed by the operator or a test
+	dropRemoved   = "removed"       // the kiosk was removed from the kiosks file
+	dropRotated   = "token_rotated" // the kiosk's token was replaced in the kiosks file
 )
 
-var dropReasons = []string{dropPeer, dropSilent, dropWrite, dropQueue, dropAck, dropProtocol, dropReplaced, dropShutdown, dropStorage, dropKickedOff}
+var dropReasons = []string{dropPeer, dropSilent, dropWrite, dropQueue, dropAck, dropProtocol, dropReplaced, dropShutdown, dropStorage, dropKickedOff, dropRemoved, dropRotated}
 
 // counterSet is a fixed set of labelled counters.
 type counterSet map[string]*atomic.Uint64

@@ -424,15 +424,15 @@ func TestStuckKioskIsDisconnected(t *testing.T) {
 			act: func(t *testing.T, tr *testRelay, conn *websocket.Conn) {
 				// Stand in for a writer stuck on a slow kiosk: a session
 				// whose queue is full and never drains.
-				real := tr.kiosks["k1"].session()
+				real := tr.lookup("k1").session()
 				stuck := newSession(tr.Server, real.k, real.conn, real.remote, ProtocolVersion)
 				stuck.out <- []byte("{}")
-				tr.kiosks["k1"].attach(stuck)
+				tr.lookup("k1").attach(stuck)
 				real.close(dropReplaced)
 				if _, result := stuck.call(context.Background(), []byte("<xml/>"), time.Second); result != callbackSlow {
 					t.Errorf("call on a full queue = %s, want %s", result, callbackSlow)
 				}
-				if tr.kiosks["k1"].session() != nil {
+				if tr.lookup("k1").session() != nil {
 					t.Error("slow kiosk still attached")
 				}
 			},

@@ -141,7 +141,7 @@ func (ss *session) close(reason string) {
 		if reason == dropQueue || reason == dropAck || reason == dropProtocol || reason == dropStorage || reason == dropWrite {
 			lvl = ss.srv.log.Warn
 		}
-		lvl("kiosk disconnected", "kiosk", ss.k.cfg.ID, "remote", ss.remote, "reason", reason)
+		lvl("kiosk disconnected", "kiosk", ss.k.id, "remote", ss.remote, "reason", reason)
 	})
 }
 
@@ -245,14 +245,14 @@ func (ss *session) handle(r io.Reader) bool {
 	ss.seen()
 	f, err := decodeFrame(data)
 	if err != nil {
-		ss.srv.log.Warn("kiosk sent a malformed frame", "kiosk", ss.k.cfg.ID, "err", err)
+		ss.srv.log.Warn("kiosk sent a malformed frame", "kiosk", ss.k.id, "err", err)
 		ss.close(dropProtocol)
 		return false
 	}
 	switch f.Type {
 	case typeAck:
 		if err := ss.onAck(f); err != nil {
-			ss.srv.log.Warn("kiosk broke the protocol", "kiosk", ss.k.cfg.ID, "err", err)
+			ss.srv.log.Warn("kiosk broke the protocol", "kiosk", ss.k.id, "err", err)
 			ss.close(dropProtocol)
 			return false
 		}
@@ -261,7 +261,7 @@ func (ss *session) handle(r io.Reader) bool {
 		ch := ss.calls[f.ID]
 		ss.mu.Unlock()
 		if ch == nil {
-			ss.srv.log.Info("late or unknown callback reply dropped", "kiosk", ss.k.cfg.ID)
+			ss.srv.log.Info("late or unknown callback reply dropped", "kiosk", ss.k.id)
 			return true
 		}
 		select {
@@ -269,7 +269,7 @@ func (ss *session) handle(r io.Reader) bool {
 		default:
 		}
 	default:
-		ss.srv.log.Debug("unknown frame type ignored", "kiosk", ss.k.cfg.ID, "type", clip(f.Type))
+		ss.srv.log.Debug("unknown frame type ignored", "kiosk", ss.k.id, "type", clip(f.Type))
 	}
 	return true
 }
@@ -301,7 +301,7 @@ func (ss *session) onAck(f *frame) error {
 		ss.srv.markAck(ss.k)
 	}
 	if h := ss.srv.ackHook; h != nil {
-		h(ss.k.cfg.ID, f.Seq)
+		h(ss.k.id, f.Seq)
 	}
 	if n > 0 {
 		ss.poke() // the window has room again
@@ -348,7 +348,7 @@ func (ss *session) ping() {
 func (ss *session) welcome() []byte {
 	cfg := &ss.srv.cfg
 	f := frame{
-		Type: typeWelcome, V: ss.version, Kiosk: ss.k.cfg.ID, Epoch: ss.srv.epoch,
+		Type: typeWelcome, V: ss.version, Kiosk: ss.k.id, Epoch: ss.srv.epoch,
 		ResumeAfter: ss.sent, PingMS: cfg.PingInterval.Milliseconds(), Window: cfg.Window,
 	}
 	return f.encode()
@@ -399,9 +399,9 @@ func (ss *session) pump() bool {
 			ss.lastSent = max(ss.lastSent, a)
 			ss.mu.Unlock()
 		}
-		recs, err := ss.srv.q.readAfter(ss.k.cfg.ID, ss.sent, room)
+		recs, err := ss.srv.q.readAfter(ss.k.id, ss.sent, room)
 		if err != nil {
-			ss.srv.log.Error("reading kiosk queue failed", "kiosk", ss.k.cfg.ID, "err", err)
+			ss.srv.log.Error("reading kiosk queue failed", "kiosk", ss.k.id, "err", err)
 			ss.close(dropStorage)
 			return false
 		}
@@ -413,7 +413,7 @@ func (ss *session) pump() bool {
 				if !ss.held {
 					ss.held = true
 					ss.srv.log.Warn("kiosk speaks relay protocol version 1 and cannot verify an API v3 notification; holding it (and later ones) until the kiosk is updated",
-						"kiosk", ss.k.cfg.ID, "seq", rec.seq, "version", ss.version)
+						"kiosk", ss.k.id, "seq", rec.seq, "version", ss.version)
 				}
 				return true
 			}
