@@ -123,10 +123,10 @@ type ServerConfig struct {
 	// every kiosk nor hides a dead one.
 	Now func() time.Time
 
-	// monotonic returns the time elapsed since an arbitrary origin on the
-	// monotonic clock; default time.Since(start), whose readings carry
-	// Go's monotonic clock. Tests set it to move time without sleeping.
-	monotonic func() time.Duration
+	// clock gives the monotonic readings and every timer of the relay;
+	// default realClock. Tests set a fake one to move time without
+	// sleeping.
+	clock clock
 }
 
 // Server is a relay: it takes WeChat's notifications and mode-1 callbacks
@@ -292,9 +292,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.monotonic == nil {
-		start := time.Now()
-		cfg.monotonic = func() time.Duration { return time.Since(start) }
+	if cfg.clock == nil {
+		cfg.clock = realClock{start: time.Now()}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -494,8 +493,8 @@ func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
 // and each request is answered only after its transaction committed.
 func (s *Server) commitLoop() {
 	defer close(s.commitDone)
-	prune := time.NewTicker(pruneInterval(s.cfg.DedupeTTL))
-	defer prune.Stop()
+	prune, stopPrune := s.cfg.clock.newTicker(pruneInterval(s.cfg.DedupeTTL))
+	defer stopPrune()
 	var batch []*ingestOp
 	for {
 		batch = batch[:0]
@@ -504,7 +503,7 @@ func (s *Server) commitLoop() {
 		case op := <-s.ingestCh:
 			batch = append(batch, op)
 		case <-s.commitWake:
-		case <-prune.C:
+		case <-prune:
 			pruneSeen = true
 		case <-s.stopCommit:
 			// No handler is in flight any more; persist the last acks.
@@ -557,15 +556,15 @@ func (s *Server) tickLoop() {
 		workers.Wait()
 		close(s.tickDone)
 	}()
-	t := time.NewTicker(s.tick)
-	defer t.Stop()
+	tick, stopTick := s.cfg.clock.newTicker(s.tick)
+	defer stopTick()
 	for {
 		select {
 		case <-s.stopTick:
 			return
-		case <-t.C:
+		case <-tick:
 		}
-		s.sweep(s.cfg.monotonic(), pings)
+		s.sweep(s.cfg.clock.monotonic(), pings)
 	}
 }
 

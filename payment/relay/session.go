@@ -35,7 +35,7 @@ type session struct {
 	wake chan struct{} // new messages committed or acks made room
 	done chan struct{} // closed by close
 
-	// Times on the monotonic clock (ServerConfig.monotonic), never the
+	// Times on the monotonic clock (ServerConfig.clock), never the
 	// wall clock: silence must survive a wall-clock step.
 	lastSeen atomic.Int64  // time.Duration of the last frame or pong from the kiosk
 	lastPing time.Duration // Server.tickLoop only
@@ -73,7 +73,7 @@ func newSession(s *Server, k *kiosk, conn *websocket.Conn, remote string, versio
 		done:     make(chan struct{}),
 		lastSent: start,
 		sent:     start,
-		lastPing: s.cfg.monotonic(),
+		lastPing: s.cfg.clock.monotonic(),
 	}
 	ss.seen()
 	return ss
@@ -81,7 +81,7 @@ func newSession(s *Server, k *kiosk, conn *websocket.Conn, remote string, versio
 
 // seen records that the kiosk just sent something (a frame or a pong).
 func (ss *session) seen() {
-	ss.lastSeen.Store(int64(ss.srv.cfg.monotonic()))
+	ss.lastSeen.Store(int64(ss.srv.cfg.clock.monotonic()))
 }
 
 // poke wakes the writer without blocking.
@@ -191,12 +191,12 @@ func (ss *session) call(ctx context.Context, body []byte, timeout time.Duration)
 		ss.close(dropQueue)
 		return nil, callbackSlow
 	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
+	deadline, stop := ss.srv.cfg.clock.newTimer(timeout)
+	defer stop()
 	select {
 	case reply := <-ch:
 		return reply, callbackOK
-	case <-t.C:
+	case <-deadline:
 		return nil, callbackTimeout
 	case <-ctx.Done():
 		return nil, callbackTimeout
@@ -279,7 +279,7 @@ func (ss *session) onAck(f *frame) error {
 	if f.Epoch != ss.srv.epoch {
 		return nil // an ack from another store's numbering means nothing here
 	}
-	now, mono := ss.srv.cfg.Now(), ss.srv.cfg.monotonic()
+	now, mono := ss.srv.cfg.Now(), ss.srv.cfg.clock.monotonic()
 	ss.mu.Lock()
 	if f.Seq > ss.lastSent {
 		last := ss.lastSent
@@ -419,7 +419,7 @@ func (ss *session) pump() bool {
 			}
 			ss.mu.Lock()
 			if len(ss.inflight) == 0 {
-				ss.lastProgress = cfg.monotonic()
+				ss.lastProgress = cfg.clock.monotonic()
 			}
 			ss.inflight = append(ss.inflight, inflightMsg{seq: rec.seq, at: rec.at})
 			ss.lastSent = rec.seq
