@@ -22,6 +22,10 @@ type fakeClock struct {
 	// timers receives the duration of every timer created (not tickers),
 	// so a test moves time once the relay waits on one.
 	timers chan time.Duration
+	// hold keeps timers and tickers from firing: a test that calls
+	// Server.sweep itself sets it, so the relay's own sweep never runs
+	// concurrently with the test's.
+	hold bool
 }
 
 // fakeTimer is a ticker (period > 0) or a one-shot timer.
@@ -94,6 +98,10 @@ func (c *fakeClock) step(wall, mono time.Duration) {
 	c.wall = c.wall.Add(wall)
 	c.mono += mono
 	now, at := c.mono, c.wall
+	if c.hold {
+		c.mu.Unlock()
+		return
+	}
 	var due []*fakeTimer
 	keep := c.waiters[:0]
 	for _, t := range c.waiters {
@@ -164,10 +172,9 @@ func TestSilenceIsMeasuredOnTheMonotonicClock(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := newFakeClock()
+			clock.hold = true // the test sweeps at the moments it chooses
 			tr := startRelay(t, func(c *ServerConfig) {
 				c.Now, c.clock = clock.Now, clock
-				// The test sweeps at the moments it chooses; the relay's own
-				// sweep (every 30 min of the fake clock) decides the same.
 				c.PingInterval, c.PongWait, c.AckTimeout = time.Hour, pongWait, ackTimeout
 			})
 			conn, _ := dialRaw(t, tr.URL, tokenK1, "")

@@ -570,7 +570,7 @@ func (s *Server) tickLoop() {
 
 // sweep is one round of tickLoop at monotonic time now: it drops silent
 // and stuck kiosks and queues due pings. Only tickLoop calls it (tests call
-// it instead, with a tick too long to fire).
+// it instead, on a fake clock that holds its ticker).
 func (s *Server) sweep(now time.Duration, pings chan<- *session) {
 	for _, k := range s.kiosks.Load().byID {
 		ss := k.session()
