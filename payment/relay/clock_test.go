@@ -224,8 +224,12 @@ func TestDedupeKeysExpireOnTheInjectedClock(t *testing.T) {
 	if got := tr.lookup("k1").last.Load(); got != 1 {
 		t.Fatalf("a retry within the TTL was stored: last seq %d, want 1", got)
 	}
-	clock.advance(ttl + time.Hour) // returns once the commit goroutine took the prune tick
-	notify(t, tr.URL, "k1", body)  // committed after the prune
+	clock.advance(ttl + time.Hour) // the prune tick: taken by the commit goroutine
+	// The next tick is taken only once that prune is committed (a
+	// notification sent sooner could share its transaction, stored
+	// before the expiry).
+	clock.advance(pruneInterval(ttl))
+	notify(t, tr.URL, "k1", body)
 	if got := tr.lookup("k1").last.Load(); got != 2 {
 		t.Fatalf("a retry after the TTL was not stored again: last seq %d, want 2", got)
 	}

@@ -179,7 +179,7 @@ func (m *metrics) write(w io.Writer, configured int) {
 	gauge("saoma_relay_messages_queued_unverified", "Of those, notifications the relay could not verify (kiosks without the merchant key or WeChat Pay public key).", m.unverified.Load())
 	counter("saoma_relay_notifications_accepted_total", "Notifications stored and answered SUCCESS.", m.accepted.Load())
 	counter("saoma_relay_notifications_duplicate_total", "Notifications already stored (same transaction or v3 notification), answered success again.", m.duplicates.Load())
-	counter("saoma_relay_messages_sent_total", "Notification frames written to kiosks, redeliveries included.", m.sent.Load())
+	counter("saoma_relay_messages_sent_total", "Notification frames written to kiosks (counted as each write starts), redeliveries included.", m.sent.Load())
 	counter("saoma_relay_messages_delivered_total", "Notifications acknowledged by their kiosk.", m.delivered.Load())
 	counter("saoma_relay_connections_total", "Authenticated kiosk connections accepted.", m.connects.Load())
 	counter("saoma_relay_commits_total", "Group commits of the queue (one fsync each).", m.commits.Load())

@@ -380,8 +380,12 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)
 	s.handler = cleanPaths(s.mux)
-	go s.commitLoop()
-	go s.tickLoop()
+	// The tickers exist before NewServer returns, so time moved by a test
+	// (a fake clock) after it is never missed.
+	prune, stopPrune := cfg.clock.newTicker(pruneInterval(cfg.DedupeTTL))
+	tick, stopTick := cfg.clock.newTicker(s.tick)
+	go s.commitLoop(prune, stopPrune)
+	go s.tickLoop(tick, stopTick)
 	s.log.Info("relay store open", "dir", cfg.DataDir, "nats", cfg.NATS != nil, "epoch", s.epoch, "kiosks", len(tab.byID), "queued", queued)
 	return s, nil
 }
@@ -491,9 +495,8 @@ func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
 // notification waiting (up to MaxBatch) plus pending acknowledgements into
 // one transaction: one fsync answers many WeChat requests (group commit),
 // and each request is answered only after its transaction committed.
-func (s *Server) commitLoop() {
+func (s *Server) commitLoop(prune <-chan time.Time, stopPrune func()) {
 	defer close(s.commitDone)
-	prune, stopPrune := s.cfg.clock.newTicker(pruneInterval(s.cfg.DedupeTTL))
 	defer stopPrune()
 	var batch []*ingestOp
 	for {
@@ -539,7 +542,7 @@ const pingWorkers = 8
 // per connection: it drops kiosks silent for PongWait or stuck on
 // unacknowledged messages for AckTimeout, and hands due pings to a few ping
 // workers, so an idle connection's own goroutines never wake up.
-func (s *Server) tickLoop() {
+func (s *Server) tickLoop(tick <-chan time.Time, stopTick func()) {
 	pings := make(chan *session, 1024)
 	var workers sync.WaitGroup
 	for range pingWorkers {
@@ -556,7 +559,6 @@ func (s *Server) tickLoop() {
 		workers.Wait()
 		close(s.tickDone)
 	}()
-	tick, stopTick := s.cfg.clock.newTicker(s.tick)
 	defer stopTick()
 	for {
 		select {

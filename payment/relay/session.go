@@ -426,10 +426,12 @@ func (ss *session) pump() bool {
 			ss.mu.Unlock()
 			ss.sent = rec.seq
 			f := frame{Type: typeNotify, Seq: rec.seq, Epoch: ss.srv.epoch, At: rec.at / int64(time.Millisecond), Body: string(rec.body), Headers: rec.header}
+			// Counted before the write: a kiosk may have the frame (and a
+			// test may read the metric) before write returns.
+			ss.srv.m.sent.Add(1)
 			if !ss.write(f.encode()) {
 				return false
 			}
-			ss.srv.m.sent.Add(1)
 		}
 	}
 }
