@@ -8,10 +8,21 @@
 // Without -tls-cert/-tls-key it serves plain HTTP, for a reverse proxy that
 // terminates TLS (docs/deploy.md). It prints "listening on http(s)://ADDR"
 // once it accepts connections; SIGINT or SIGTERM shut it down gracefully.
+// SIGHUP reloads the kiosks file without dropping connections (a file that
+// does not load is refused and the kiosks served stay as they were); it
+// prints "kiosks reloaded: N" or "kiosks reload refused: …".
 //
 //	echo -n "$TOKEN" | saoma-relay -hash-token
 //
 // prints the token_hash to put in the kiosks file.
+//
+//	saoma-relay -admin 127.0.0.1:9464 …        (or -admin unix:/run/saoma-relay/admin.sock)
+//	saoma-relay backup -admin 127.0.0.1:9464 -o /var/backups/saoma-relay/relay.db
+//
+// -admin serves the relay's administration endpoint on loopback (or a Unix
+// socket); the backup subcommand fetches a consistent copy of the running
+// relay's bbolt queue from it and writes it atomically, mode 0600. The copy
+// is a relay.db another relay can start from (docs/deploy.md).
 //
 //	saoma-relay -queue nats://n1:4222,nats://n2:4222,nats://n3:4222 -nats-replicas 3 \
 //	            -nats-creds /etc/saoma-relay/relay.creds -kiosks /etc/saoma-relay/kiosks.toml
@@ -63,6 +74,9 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "backup" {
+		return runBackup(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("saoma-relay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
@@ -77,6 +91,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
 		hashToken = fs.Bool("hash-token", false, "read a kiosk token from stdin, print its token_hash and exit")
 		cbTimeout = fs.Duration("callback-timeout", relay.DefaultCallbackTimeout, "how long a mode-1 callback waits for the kiosk")
+		admin     = fs.String("admin", "", `administration listener, off by default: a loopback "127.0.0.1:9464" or "unix:/run/saoma-relay/admin.sock"; serves GET /backup for "saoma-relay backup"`)
 		maxUnver  = fs.Int("max-unverified", relay.DefaultMaxUnverified, "unacknowledged notifications stored per kiosk without a merchant key (forgeries cannot be told apart); beyond it WeChat gets FAIL and retries")
 	)
 	natsOpts.register(fs)
@@ -159,7 +174,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		_ = srv.Shutdown(context.Background())
 		return fmt.Errorf("listen: %w", err)
 	}
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
+	var adminSrv *http.Server
+	if *admin != "" {
+		aln, err := listenAdmin(*admin)
+		if err != nil {
+			ln.Close()
+			_ = srv.Shutdown(context.Background())
+			return err
+		}
+		adminSrv = &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: readHeaderTimeout, ErrorLog: hs.ErrorLog}
+		go func() {
+			if err := adminSrv.Serve(aln); !errors.Is(err, http.ErrServerClosed) {
+				serveErr <- fmt.Errorf("admin: %w", err)
+			}
+		}()
+		log.Info("admin endpoint", "addr", adminName(aln))
+		*admin = adminName(aln)
+	}
 	go func() {
 		if scheme == "https" {
 			serveErr <- hs.ServeTLS(ln, "", "")
@@ -169,15 +201,28 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}()
 	log.Info("relay serving", "addr", ln.Addr().String(), "tls", scheme == "https", "kiosks", len(ks), "epoch", srv.Epoch(), "nats", natsCfg != nil)
 	fmt.Fprintf(stdout, "listening on %s://%s\n", scheme, ln.Addr())
+	if adminSrv != nil {
+		fmt.Fprintf(stdout, "admin on %s\n", *admin)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case err := <-serveErr:
-		runErr = fmt.Errorf("serve: %w", err)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+			break wait
+		case err := <-serveErr:
+			runErr = fmt.Errorf("serve: %w", err)
+			break wait
+		case <-hup:
+			reloadKiosks(log, srv, *kiosks, stdout)
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
@@ -186,10 +231,34 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := hs.Shutdown(sctx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("http shutdown: %w", err))
 	}
+	if adminSrv != nil {
+		if err := adminSrv.Shutdown(sctx); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("admin shutdown: %w", err))
+		}
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		runErr = errors.Join(runErr, err)
 	}
 	return runErr
+}
+
+// reloadKiosks reads the kiosks file again and hands it to the relay
+// (SIGHUP). A file that does not load, or that the relay refuses, changes
+// nothing: the error is logged and the kiosks served stay as they were.
+// One line on stdout says which happened, for scripts (and tests) that
+// need to know the reload is done.
+func reloadKiosks(log *slog.Logger, srv *relay.Server, path string, stdout io.Writer) {
+	ks, err := relay.LoadKiosks(path)
+	if err == nil {
+		err = srv.SetKiosks(ks)
+	}
+	if err != nil {
+		log.Error("kiosks file refused on SIGHUP; still serving the previous kiosks", "path", path, "err", err)
+		fmt.Fprintf(stdout, "kiosks reload refused: %v\n", err)
+		return
+	}
+	warnLoosePermissions(log, path, ks)
+	fmt.Fprintf(stdout, "kiosks reloaded: %d\n", len(ks))
 }
 
 // warnLoosePermissions warns when a kiosks file holding merchant keys can

@@ -287,6 +287,9 @@ func TestFlags(t *testing.T) {
 		{"NATS client TLS needs both files", []string{"-kiosks", "y", "-queue", "nats://h:4222", "-nats-cert", "c.pem"}, "", "go together", true},
 		{"the NATS queue needs no data dir", []string{"-kiosks", filepath.Join(t.TempDir(), "missing.toml"), "-queue", "nats://h:4222"}, "", "kiosks file", true},
 		{"a bad kiosks file is reported", []string{"-data", t.TempDir(), "-kiosks", filepath.Join(t.TempDir(), "missing.toml")}, "", "kiosks file", true},
+		{"the admin listener must be on loopback", []string{"-data", t.TempDir(), "-kiosks", kioskFile(t), "-admin", "0.0.0.0:0"}, "", "loopback", true},
+		{"backup needs an output file", []string{"backup"}, "", "-o FILE is required", true},
+		{"backup says when no relay answers", []string{"backup", "-admin", "127.0.0.1:1", "-o", filepath.Join(t.TempDir(), "b.db")}, "", "is the relay running", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -365,4 +368,122 @@ func TestSIGKILLOfOneNATSInstanceLosesNothing(t *testing.T) {
 		}
 	}
 	t.Logf("%d notifications answered SUCCESS before SIGKILL, all delivered by the other instance", len(acked))
+}
+
+// waitLine waits for a stdout line of p starting with prefix and returns it.
+func (p *relayProc) waitLine(t *testing.T, prefix string) string {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			if !ok {
+				t.Fatalf("saoma-relay exited before printing %q", prefix)
+			}
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		case <-timeout:
+			t.Fatalf("no %q line within 20 s", prefix)
+		}
+	}
+}
+
+func TestSIGHUPReloadsTheKiosksFileWithoutDroppingConnections(t *testing.T) {
+	path := kioskFile(t)
+	p := startProc(t, "-data", filepath.Join(t.TempDir(), "data"), "-kiosks", path)
+	links := make(chan bool, 16)
+	got := collect(t, p.URL, "tok-k1", links)
+	if up := <-links; !up {
+		t.Fatal("k1's link did not come up")
+	}
+
+	// Add k2 and reload.
+	one, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := string(one) + fmt.Sprintf("\n[[kiosk]]\nid = \"k2\"\ntoken_hash = %q\n", relay.HashToken("tok-k2"))
+	if err := os.WriteFile(path, []byte(two), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if l := p.waitLine(t, "kiosks "); l != "kiosks reloaded: 2" {
+		t.Fatalf("after SIGHUP: %q, want kiosks reloaded: 2", l)
+	}
+	links2 := make(chan bool, 16)
+	collect(t, p.URL, "tok-k2", links2)
+	if up := <-links2; !up {
+		t.Fatal("added kiosk k2 could not connect")
+	}
+
+	// A broken file is refused and changes nothing.
+	if err := os.WriteFile(path, []byte(two+"\n[[kiosk]]\nid = \"k1\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if l := p.waitLine(t, "kiosks "); !strings.HasPrefix(l, "kiosks reload refused: ") {
+		t.Fatalf("after SIGHUP with a broken file: %q, want a refusal", l)
+	}
+	if !postNotify(p.URL, 1) {
+		t.Fatal("notification for k1 refused after the reloads")
+	}
+	if o := <-got; o != "K1-0001" {
+		t.Fatalf("k1 got %s", o)
+	}
+	select {
+	case up := <-links:
+		t.Fatalf("k1's link changed (up=%v) during the reloads", up)
+	default:
+	}
+}
+
+func TestBackupOfARunningRelayStartsAnotherRelay(t *testing.T) {
+	kiosks := kioskFile(t)
+	p := startProc(t, "-data", filepath.Join(t.TempDir(), "data"), "-kiosks", kiosks, "-admin", "127.0.0.1:0")
+	admin := strings.TrimPrefix(p.waitLine(t, "admin on "), "admin on ")
+	for i := range 5 {
+		if !postNotify(p.URL, i) {
+			t.Fatalf("notification %d refused", i)
+		}
+	}
+	copyDir := filepath.Join(t.TempDir(), "restored")
+	if err := os.MkdirAll(copyDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(copyDir, relay.DBFile)
+	var out, errOut strings.Builder
+	if err := run([]string{"backup", "-admin", admin, "-o", file}, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("backup: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "5 notifications stored") {
+		t.Errorf("backup printed %q, want 5 notifications stored", out.String())
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %v, want 0600", fi.Mode().Perm())
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(copyDir, ".*tmp*"))
+	if len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+
+	// The original keeps running; a second relay starts on the copy.
+	if !postNotify(p.URL, 5) {
+		t.Fatal("the relay stopped storing after the backup")
+	}
+	q := startProc(t, "-data", copyDir, "-kiosks", kiosks)
+	got := collect(t, q.URL, "tok-k1", nil)
+	for i := range 5 {
+		if o := <-got; o != fmt.Sprintf("K1-%04d", i) {
+			t.Fatalf("relay on the copy delivered %s, want K1-%04d", o, i)
+		}
+	}
 }

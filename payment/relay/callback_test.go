@@ -1,8 +1,10 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -131,9 +133,11 @@ func TestMode1Failures(t *testing.T) {
 			body: callbackBody(wxsim.DemoKey, "P1"), wantStatus: http.StatusNotFound, reason: reasonUnknownKiosk,
 		},
 	}
+	const cbTimeout = 4 * time.Second // on the fake clock
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := startRelay(t, func(c *ServerConfig) { c.CallbackTimeout = 150 * time.Millisecond })
+			clock := newFakeClock()
+			tr := startRelay(t, func(c *ServerConfig) { c.CallbackTimeout, c.clock = cbTimeout, clock })
 			if tc.answer != nil {
 				token := tokenK1
 				if tc.kiosk == "k2" {
@@ -142,7 +146,31 @@ func TestMode1Failures(t *testing.T) {
 				kc := startClient(t, tr.URL, token, func(c *ClientConfig) { c.OnNativeCallback = tc.answer })
 				kc.waitLink(t, true)
 			}
-			status, reply := post(t, tr.URL, "/wxpay/native-callback/"+tc.kiosk, tc.body)
+			type answer struct {
+				status int
+				reply  string
+				err    error
+			}
+			answered := make(chan answer, 1)
+			go func() {
+				resp, err := http.Post(tr.URL+"/wxpay/native-callback/"+tc.kiosk, "text/xml", bytes.NewReader(tc.body))
+				if err != nil {
+					answered <- answer{err: err}
+					return
+				}
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				answered <- answer{resp.StatusCode, string(b), err}
+			}()
+			if tc.result == callbackTimeout {
+				clock.waitTimer(t, cbTimeout) // the relay waits for the kiosk
+				clock.advance(cbTimeout)
+			}
+			a := <-answered
+			if a.err != nil {
+				t.Fatal(a.err)
+			}
+			status, reply := a.status, a.reply
 			if status != tc.wantStatus {
 				t.Fatalf("status = %d, want %d: %s", status, tc.wantStatus, reply)
 			}

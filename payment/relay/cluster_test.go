@@ -148,7 +148,7 @@ func startClusterRelays(t testing.TB, nc *natsCluster, n, replicas int, kiosks [
 // socket, with no close frame and no final commit.
 func (tr *testRelay) crash() {
 	tr.q.(*jsQueue).nc.Close()
-	for _, k := range tr.kiosks {
+	for _, k := range tr.kiosks.Load().byID {
 		if ss := k.session(); ss != nil {
 			_ = ss.conn.Close()
 		}
@@ -289,7 +289,7 @@ func TestClusterDeliversEverySuccessOnceAcrossAnInstanceCrashAndANodeLoss(t *tes
 	}
 	connected := make(map[int]int) // instance → kiosks held
 	for i, tr := range relays {
-		for _, k := range tr.kiosks {
+		for _, k := range tr.kiosks.Load().byID {
 			if k.session() != nil {
 				connected[i]++
 			}

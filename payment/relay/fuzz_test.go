@@ -41,8 +41,8 @@ func FuzzCheckNotification(f *testing.F) {
 	f.Add(notification(wxsim.DemoKey, "K1-1", "4200000001202601010000000001"))
 	f.Add([]byte(`<xml><return_code>SUCCESS</return_code></xml>`))
 	f.Add([]byte(`<!DOCTYPE x><xml/>`))
-	withKey := &kiosk{cfg: testKiosks()[0]}
-	withoutKey := &kiosk{cfg: testKiosks()[1]}
+	withKey := &kioskConf{Kiosk: testKiosks()[0]}
+	withoutKey := &kioskConf{Kiosk: testKiosks()[1]}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if _, verified, rej := checkNotification(withoutKey, body); rej == nil && verified {
 			t.Fatal("a notification counted as verified without the merchant key")

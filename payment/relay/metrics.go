@@ -59,19 +59,21 @@ var callbackResults = []string{callbackOK, callbackOffline, callbackTimeout, cal
 // Reasons a kiosk connection is closed by the relay, the label values of
 // saoma_relay_disconnects_total.
 const (
-	dropPeer      = "peer"        // read error: the kiosk went away
-	dropSilent    = "silent"      // no frame or pong for PongWait
-	dropWrite     = "write_error" // write failed or timed out
-	dropQueue     = "send_queue"  // the outbound queue was full
-	dropAck       = "ack_timeout" // in-flight messages were not acknowledged in time
-	dropProtocol  = "protocol"    // the kiosk broke the protocol
-	dropReplaced  = "replaced"    // the kiosk connected again
-	dropShutdown  = "shutdown"    // the relay is stopping
-	dropStorage   = "storage"     // the queue could not be read
-	dropKickedOff = "kicked"      // closed by the operator or a test
+	dropPeer      = "peer"          // read error: the kiosk went away
+	dropSilent    = "silent"        // no frame or pong for PongWait
+	dropWrite     = "write_error"   // write failed or timed out
+	dropQueue     = "send_queue"    // the outbound queue was full
+	dropAck       = "ack_timeout"   // in-flight messages were not acknowledged in time
+	dropProtocol  = "protocol"      // the kiosk broke the protocol
+	dropReplaced  = "replaced"      // the kiosk connected again
+	dropShutdown  = "shutdown"      // the relay is stopping
+	dropStorage   = "storage"       // the queue could not be read
+	dropKickedOff = "kicked"        // closed by the operator or a test
+	dropRemoved   = "removed"       // the kiosk was removed from the kiosks file
+	dropRotated   = "token_rotated" // the kiosk's token was replaced in the kiosks file
 )
 
-var dropReasons = []string{dropPeer, dropSilent, dropWrite, dropQueue, dropAck, dropProtocol, dropReplaced, dropShutdown, dropStorage, dropKickedOff}
+var dropReasons = []string{dropPeer, dropSilent, dropWrite, dropQueue, dropAck, dropProtocol, dropReplaced, dropShutdown, dropStorage, dropKickedOff, dropRemoved, dropRotated}
 
 // counterSet is a fixed set of labelled counters.
 type counterSet map[string]*atomic.Uint64
@@ -177,7 +179,7 @@ func (m *metrics) write(w io.Writer, configured int) {
 	gauge("saoma_relay_messages_queued_unverified", "Of those, notifications the relay could not verify (kiosks without the merchant key or WeChat Pay public key).", m.unverified.Load())
 	counter("saoma_relay_notifications_accepted_total", "Notifications stored and answered SUCCESS.", m.accepted.Load())
 	counter("saoma_relay_notifications_duplicate_total", "Notifications already stored (same transaction or v3 notification), answered success again.", m.duplicates.Load())
-	counter("saoma_relay_messages_sent_total", "Notification frames written to kiosks, redeliveries included.", m.sent.Load())
+	counter("saoma_relay_messages_sent_total", "Notification frames written to kiosks (counted as each write starts), redeliveries included.", m.sent.Load())
 	counter("saoma_relay_messages_delivered_total", "Notifications acknowledged by their kiosk.", m.delivered.Load())
 	counter("saoma_relay_connections_total", "Authenticated kiosk connections accepted.", m.connects.Load())
 	counter("saoma_relay_commits_total", "Group commits of the queue (one fsync each).", m.commits.Load())

@@ -123,23 +123,27 @@ type ServerConfig struct {
 	// every kiosk nor hides a dead one.
 	Now func() time.Time
 
-	// monotonic returns the time elapsed since an arbitrary origin on the
-	// monotonic clock; default time.Since(start), whose readings carry
-	// Go's monotonic clock. Tests set it to move time without sleeping.
-	monotonic func() time.Duration
+	// clock gives the monotonic readings and every timer of the relay;
+	// default realClock. Tests set a fake one to move time without
+	// sleeping.
+	clock clock
 }
 
 // Server is a relay: it takes WeChat's notifications and mode-1 callbacks
 // over HTTP(S) and hands them to the right kiosk over its websocket. Create
 // it with NewServer, serve Handler, stop it with Shutdown.
 type Server struct {
-	cfg      ServerConfig
-	log      *slog.Logger
-	q        queue
-	shared   sharedQueue // q when several instances share it, else nil
-	epoch    string      // q.epoch(), fixed while the store is open
-	kiosks   map[string]*kiosk
-	byHash   map[[sha256.Size]byte]*kiosk
+	cfg    ServerConfig
+	log    *slog.Logger
+	q      queue
+	shared sharedQueue // q when several instances share it, else nil
+	epoch  string      // q.epoch(), fixed while the store is open
+	// kiosks is the table served, swapped whole by SetKiosks.
+	kiosks atomic.Pointer[kioskTable]
+	// reloadMu serialises SetKiosks; all holds every kiosk ever
+	// configured or found in the store, configured or not, under it.
+	reloadMu sync.Mutex
+	all      map[string]*kiosk
 	m        *metrics
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
@@ -166,26 +170,40 @@ type Server struct {
 	ackHook func(kiosk string, seq uint64)
 }
 
-// kiosk is the relay's live state for one configured kiosk.
+// kiosk is the relay's live state for one kiosk id. It outlives a reload
+// of the kiosks file (SetKiosks): its sequences and queue length are the
+// store's, whatever the file says, and a kiosk removed and added back
+// finds them again.
 type kiosk struct {
-	cfg      Kiosk
-	hash     [sha256.Size]byte
-	acked    atomic.Uint64 // highest sequence acknowledged (in memory)
-	last     atomic.Uint64 // highest sequence committed
-	queued   atomic.Int64  // stored and not yet pruned
-	savedAck uint64        // acked as last committed; commit goroutine only
-	// v3 verifies the kiosk's API v3 notifications with WeChat Pay's
-	// public key; nil when the kiosk takes none.
-	v3 wxpayv3.Verifier
+	id       string
+	conf     atomic.Pointer[kioskConf] // the configuration in force; never nil once served
+	acked    atomic.Uint64             // highest sequence acknowledged (in memory)
+	last     atomic.Uint64             // highest sequence committed
+	queued   atomic.Int64              // stored and not yet pruned
+	savedAck uint64                    // acked as last committed; commit goroutine only
 
 	mu   sync.Mutex
 	sess *session
 }
 
-// unverifiedOnly reports whether the relay can verify none of k's
-// notifications (no merchant key, no WeChat Pay public key): its whole
-// queue counts as unverified in the metrics.
-func (k *kiosk) unverifiedOnly() bool { return k.cfg.Key == "" && k.v3 == nil }
+// kioskConf is one kiosk's configuration as served: the Kiosk with its
+// token hash decoded and its API v3 verifier built. It is immutable; a
+// reload replaces it whole.
+type kioskConf struct {
+	Kiosk
+	hash [sha256.Size]byte
+	// v3 verifies the kiosk's API v3 notifications with WeChat Pay's
+	// public key; nil when the kiosk takes none.
+	v3 wxpayv3.Verifier
+}
+
+// unverifiedOnly reports whether the relay can verify none of the
+// kiosk's notifications (no merchant key, no WeChat Pay public key): its
+// whole queue counts as unverified in the metrics.
+func (kc *kioskConf) unverifiedOnly() bool { return kc.Key == "" && kc.v3 == nil }
+
+// unverifiedOnly is k's current configuration's unverifiedOnly.
+func (k *kiosk) unverifiedOnly() bool { return k.conf.Load().unverifiedOnly() }
 
 // session returns the kiosk's live connection, or nil.
 func (k *kiosk) session() *session {
@@ -274,9 +292,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.monotonic == nil {
-		start := time.Now()
-		cfg.monotonic = func() time.Duration { return time.Since(start) }
+	if cfg.clock == nil {
+		cfg.clock = realClock{start: time.Now()}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -284,11 +301,14 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.PongWait <= cfg.PingInterval {
 		return nil, fmt.Errorf("relay: PongWait %v must exceed PingInterval %v", cfg.PongWait, cfg.PingInterval)
 	}
+	confs, err := newConfs(cfg.Kiosks)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:        cfg,
 		log:        cfg.Logger,
-		kiosks:     make(map[string]*kiosk, len(cfg.Kiosks)),
-		byHash:     make(map[[sha256.Size]byte]*kiosk, len(cfg.Kiosks)),
+		all:        make(map[string]*kiosk, len(cfg.Kiosks)),
 		m:          newMetrics(),
 		ingestCh:   make(chan *ingestOp, cfg.MaxBatch),
 		commitWake: make(chan struct{}, 1),
@@ -298,30 +318,6 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		tickDone:   make(chan struct{}),
 		ackDirty:   make(map[*kiosk]struct{}),
 		tick:       max(min(cfg.PingInterval/2, cfg.AckTimeout/2, (cfg.PongWait-cfg.PingInterval)/2), time.Millisecond),
-	}
-	for _, kc := range cfg.Kiosks {
-		if !kioskIDPattern.MatchString(kc.ID) {
-			return nil, fmt.Errorf("relay: kiosk id %q is not 1–64 characters of [A-Za-z0-9_-]", kc.ID)
-		}
-		h, err := parseTokenHash(kc.TokenHash)
-		if err != nil {
-			return nil, fmt.Errorf("relay: kiosk %s: token hash: %w", kc.ID, err)
-		}
-		if _, dup := s.kiosks[kc.ID]; dup {
-			return nil, fmt.Errorf("relay: kiosk %s configured twice", kc.ID)
-		}
-		if other, dup := s.byHash[h]; dup {
-			return nil, fmt.Errorf("relay: kiosks %s and %s share a token", other.cfg.ID, kc.ID)
-		}
-		if (kc.WechatPayPublicKey == nil) != (kc.WechatPayPublicKeyID == "") {
-			return nil, fmt.Errorf("relay: kiosk %s: set both WechatPayPublicKey and WechatPayPublicKeyID, or neither", kc.ID)
-		}
-		k := &kiosk{cfg: kc, hash: h}
-		if kc.acceptsV3() {
-			k.v3 = wxpayv3.NewPublicKeyVerifier(kc.WechatPayPublicKeyID, kc.WechatPayPublicKey)
-		}
-		s.kiosks[kc.ID] = k
-		s.byHash[h] = k
 	}
 	var st queue
 	if cfg.NATS != nil {
@@ -343,32 +339,31 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		_ = st.close()
 		return nil, err
 	}
+	// Every kiosk of the store gets its state now, configured or not, so
+	// a kiosk added later by SetKiosks starts from what the store holds.
+	for id, ks := range states {
+		k := &kiosk{id: id}
+		k.acked.Store(ks.acked)
+		k.savedAck = ks.acked
+		k.last.Store(ks.last)
+		k.queued.Store(int64(ks.queued))
+		s.all[id] = k
+	}
+	tab, queued, unverified := s.table(confs)
+	for id, k := range s.all {
+		if tab.byID[id] == nil && k.queued.Load() > 0 {
+			s.log.Warn("stored messages for a kiosk no longer configured are kept, not delivered", "kiosk", id, "queued", k.queued.Load())
+		}
+	}
+	s.kiosks.Store(tab)
+	s.m.queued.Store(queued)
+	s.m.unverified.Store(unverified)
 	if s.shared != nil {
 		if err := s.shared.watch(s.wake); err != nil {
 			_ = st.close()
 			return nil, err
 		}
 	}
-	var queued, unverified int64
-	for id, ks := range states {
-		k := s.kiosks[id]
-		if k == nil {
-			if ks.queued > 0 {
-				s.log.Warn("stored messages for a kiosk no longer configured are kept, not delivered", "kiosk", id, "queued", ks.queued)
-			}
-			continue
-		}
-		k.acked.Store(ks.acked)
-		k.savedAck = ks.acked
-		k.last.Store(ks.last)
-		k.queued.Store(int64(ks.queued))
-		queued += int64(ks.queued)
-		if k.unverifiedOnly() {
-			unverified += int64(ks.queued)
-		}
-	}
-	s.m.queued.Store(queued)
-	s.m.unverified.Store(unverified)
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   512, // kiosks send small frames: acks, callback replies
@@ -385,16 +380,20 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics)
 	s.handler = cleanPaths(s.mux)
-	go s.commitLoop()
-	go s.tickLoop()
-	s.log.Info("relay store open", "dir", cfg.DataDir, "nats", cfg.NATS != nil, "epoch", s.epoch, "kiosks", len(s.kiosks), "queued", queued)
+	// The tickers exist before NewServer returns, so time moved by a test
+	// (a fake clock) after it is never missed.
+	prune, stopPrune := cfg.clock.newTicker(pruneInterval(cfg.DedupeTTL))
+	tick, stopTick := cfg.clock.newTicker(s.tick)
+	go s.commitLoop(prune, stopPrune)
+	go s.tickLoop(tick, stopTick)
+	s.log.Info("relay store open", "dir", cfg.DataDir, "nats", cfg.NATS != nil, "epoch", s.epoch, "kiosks", len(tab.byID), "queued", queued)
 	return s, nil
 }
 
 // wake is called for every notification any instance stored in a shared
 // queue: the kiosk's connection here, if any, delivers it.
 func (s *Server) wake(id string, seq uint64) {
-	k := s.kiosks[id]
+	k := s.lookup(id)
 	if k == nil {
 		return
 	}
@@ -457,11 +456,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if err := waitCtx(ctx, &s.inflight); err != nil {
 			errs = append(errs, fmt.Errorf("relay: waiting for requests: %w", err))
 		}
-		for _, k := range s.kiosks {
+		s.reloadMu.Lock()
+		for _, k := range s.all {
 			if ss := k.session(); ss != nil {
 				ss.close(dropShutdown)
 			}
 		}
+		s.reloadMu.Unlock()
 		if err := waitCtx(ctx, &s.sessions); err != nil {
 			errs = append(errs, fmt.Errorf("relay: waiting for connections: %w", err))
 		}
@@ -494,10 +495,9 @@ func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
 // notification waiting (up to MaxBatch) plus pending acknowledgements into
 // one transaction: one fsync answers many WeChat requests (group commit),
 // and each request is answered only after its transaction committed.
-func (s *Server) commitLoop() {
+func (s *Server) commitLoop(prune <-chan time.Time, stopPrune func()) {
 	defer close(s.commitDone)
-	prune := time.NewTicker(pruneInterval(s.cfg.DedupeTTL))
-	defer prune.Stop()
+	defer stopPrune()
 	var batch []*ingestOp
 	for {
 		batch = batch[:0]
@@ -506,7 +506,7 @@ func (s *Server) commitLoop() {
 		case op := <-s.ingestCh:
 			batch = append(batch, op)
 		case <-s.commitWake:
-		case <-prune.C:
+		case <-prune:
 			pruneSeen = true
 		case <-s.stopCommit:
 			// No handler is in flight any more; persist the last acks.
@@ -542,7 +542,7 @@ const pingWorkers = 8
 // per connection: it drops kiosks silent for PongWait or stuck on
 // unacknowledged messages for AckTimeout, and hands due pings to a few ping
 // workers, so an idle connection's own goroutines never wake up.
-func (s *Server) tickLoop() {
+func (s *Server) tickLoop(tick <-chan time.Time, stopTick func()) {
 	pings := make(chan *session, 1024)
 	var workers sync.WaitGroup
 	for range pingWorkers {
@@ -559,23 +559,22 @@ func (s *Server) tickLoop() {
 		workers.Wait()
 		close(s.tickDone)
 	}()
-	t := time.NewTicker(s.tick)
-	defer t.Stop()
+	defer stopTick()
 	for {
 		select {
 		case <-s.stopTick:
 			return
-		case <-t.C:
+		case <-tick:
 		}
-		s.sweep(s.cfg.monotonic(), pings)
+		s.sweep(s.cfg.clock.monotonic(), pings)
 	}
 }
 
 // sweep is one round of tickLoop at monotonic time now: it drops silent
 // and stuck kiosks and queues due pings. Only tickLoop calls it (tests call
-// it instead, with a tick too long to fire).
+// it instead, on a fake clock that holds its ticker).
 func (s *Server) sweep(now time.Duration, pings chan<- *session) {
-	for _, k := range s.kiosks {
+	for _, k := range s.kiosks.Load().byID {
 		ss := k.session()
 		if ss == nil {
 			continue
@@ -629,11 +628,11 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 
 	gc := &groupCommit{acks: make(map[string]uint64, len(acks)), msgs: make([]pendingMsg, len(batch)), expireSeen: pruneSeen}
 	for k, want := range acks {
-		gc.acks[k.cfg.ID] = want
+		gc.acks[k.id] = want
 	}
 	for i, op := range batch {
 		gc.msgs[i] = pendingMsg{
-			kiosk: op.k.cfg.ID, dedupe: op.dedupe, alsoDedupe: op.alsoDedupe, body: op.body, header: op.header,
+			kiosk: op.k.id, dedupe: op.dedupe, alsoDedupe: op.alsoDedupe, body: op.body, header: op.header,
 			at: op.at, queued: op.k.queued.Load(), limit: s.limit(op),
 		}
 	}
@@ -666,8 +665,8 @@ func (s *Server) commit(batch []*ingestOp, pruneSeen bool) {
 		}
 	}
 	deleted := make(map[*kiosk]int64, len(gc.deleted))
-	for id, n := range gc.deleted {
-		deleted[s.kiosks[id]] = n
+	for k := range acks {
+		deleted[k] = gc.deleted[k.id]
 	}
 	var delta, unverified int64
 	for k, want := range acks {
@@ -762,8 +761,8 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *reje
 }
 
 // checkMerchant compares a message's appid and mch_id with the kiosk's.
-func checkMerchant(k *kiosk, appID, mchID string) *rejection {
-	if (k.cfg.AppID != "" && appID != k.cfg.AppID) || (k.cfg.MchID != "" && mchID != k.cfg.MchID) {
+func checkMerchant(k *kioskConf, appID, mchID string) *rejection {
+	if (k.AppID != "" && appID != k.AppID) || (k.MchID != "" && mchID != k.MchID) {
 		return &rejection{reasonWrongMerchant, http.StatusBadRequest, errors.New("appid/mch_id is not this kiosk's merchant")}
 	}
 	return nil
@@ -775,13 +774,13 @@ func checkMerchant(k *kiosk, appID, mchID string) *rejection {
 // it the body is only checked for shape and its digest is the key, so an
 // unauthenticated sender can never shadow a real notification by reusing
 // its transaction_id. verified says which of the two happened.
-func checkNotification(k *kiosk, body []byte) (dedupe string, verified bool, rej *rejection) {
+func checkNotification(k *kioskConf, body []byte) (dedupe string, verified bool, rej *rejection) {
 	digest := func() string {
 		sum := sha256.Sum256(body)
 		return "b:" + hex.EncodeToString(sum[:])
 	}
-	if k.cfg.Key != "" {
-		n, err := wxpay.ParseNotification(body, k.cfg.Key)
+	if k.Key != "" {
+		n, err := wxpay.ParseNotification(body, k.Key)
 		if err != nil {
 			return "", false, classify(err)
 		}
@@ -848,11 +847,11 @@ func isV3(h http.Header) bool { return h.Get(wxpayv3.HeaderSignature) != "" }
 // share it) and the nonce+signature (a replay of the same request), so a
 // replay is answered success and stored once. The encrypted resource is
 // not (cannot be) read: the relay has no APIv3 key.
-func checkV3(k *kiosk, h http.Header, body []byte, now time.Time) (*ingestOp, *rejection) {
-	if k.v3 == nil {
+func checkV3(k *kiosk, kc *kioskConf, h http.Header, body []byte, now time.Time) (*ingestOp, *rejection) {
+	if kc.v3 == nil {
 		return nil, &rejection{reasonV3Unconfigured, http.StatusBadRequest, errors.New("API v3 notification for a kiosk without wechatpay_public_key_*")}
 	}
-	if err := wxpayv3.VerifyNotification(k.v3, h, body, now); err != nil {
+	if err := wxpayv3.VerifyNotification(kc.v3, h, body, now); err != nil {
 		switch {
 		case errors.Is(err, wxpayv3.ErrTooLarge):
 			return nil, &rejection{reasonTooLarge, http.StatusRequestEntityTooLarge, err}
@@ -915,7 +914,7 @@ func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
 		}
 		s.reject(w, r, id, rej, nil)
 	}
-	k := s.kiosks[id]
+	k := s.lookup(id)
 	if k == nil {
 		reject(&rejection{reasonUnknownKiosk, http.StatusNotFound, errors.New("no such kiosk")})
 		return
@@ -931,12 +930,12 @@ func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var op *ingestOp
-	if v3 {
-		op, rej = checkV3(k, r.Header, body, s.cfg.Now())
+	if kc := k.conf.Load(); v3 {
+		op, rej = checkV3(k, kc, r.Header, body, s.cfg.Now())
 	} else {
 		var dedupe string
 		var verified bool
-		dedupe, verified, rej = checkNotification(k, body)
+		dedupe, verified, rej = checkNotification(kc, body)
 		op = &ingestOp{k: k, dedupe: dedupe, verified: verified, body: body}
 	}
 	if rej != nil {
@@ -972,7 +971,7 @@ func (s *Server) handleNotify(w http.ResponseWriter, r *http.Request) {
 // kiosk and return its signed reply, or a FAIL within CallbackTimeout.
 func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("kiosk")
-	k := s.kiosks[id]
+	k := s.lookup(id)
 	unsigned := func(msg string) []byte {
 		return wxpay.Params{"return_code": "FAIL", "return_msg": msg}.EncodeXML()
 	}
@@ -990,9 +989,10 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, id, rej, unsigned(rej.reason))
 		return
 	}
+	kc := k.conf.Load()
 	var appID, mchID string
-	if k.cfg.Key != "" {
-		cb, err := wxpay.ParseNativeCallback(body, k.cfg.Key)
+	if kc.Key != "" {
+		cb, err := wxpay.ParseNativeCallback(body, kc.Key)
 		if err != nil {
 			rej := classify(err)
 			s.reject(w, r, id, rej, unsigned(rej.reason))
@@ -1014,15 +1014,15 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		appID, mchID = p.Get("appid"), p.Get("mch_id")
 	}
-	if rej := checkMerchant(k, appID, mchID); rej != nil {
+	if rej := checkMerchant(kc, appID, mchID); rej != nil {
 		s.reject(w, r, id, rej, unsigned(rej.reason))
 		return
 	}
 	fail := func(result string) {
 		s.m.callbacks.inc(result)
 		s.log.Warn("mode-1 callback failed", "kiosk", id, "result", result)
-		if k.cfg.Key != "" {
-			writeXML(w, http.StatusOK, wxpay.NativeCallbackFail(appID, mchID, k.cfg.Key, customerRetryMsg))
+		if kc.Key != "" {
+			writeXML(w, http.StatusOK, wxpay.NativeCallbackFail(appID, mchID, kc.Key, customerRetryMsg))
 			return
 		}
 		writeXML(w, http.StatusOK, unsigned(customerRetryMsg))
@@ -1043,8 +1043,8 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := wxpay.ParseXML(reply)
-	if err == nil && k.cfg.Key != "" {
-		err = p.VerifySelf(k.cfg.Key)
+	if err == nil && kc.Key != "" {
+		err = p.VerifySelf(kc.Key)
 	}
 	if err != nil {
 		s.log.Warn("kiosk sent an unusable mode-1 reply", "kiosk", id, "err", err)
@@ -1073,7 +1073,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // handleMetrics serves the Prometheus text format.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	s.m.write(w, len(s.kiosks))
+	s.m.write(w, len(s.kiosks.Load().byID))
 }
 
 // handleWS authenticates a kiosk and upgrades to its websocket.
@@ -1100,14 +1100,19 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	// attacker nothing about any token; the final comparison is constant
 	// time as well.
 	h := sha256.Sum256([]byte(token))
-	k := s.byHash[h]
-	if k == nil || subtle.ConstantTimeCompare(k.hash[:], h[:]) != 1 {
+	k := s.kiosks.Load().byHash[h]
+	if k == nil {
+		refuse(reasonBadToken, http.StatusUnauthorized, errors.New("unknown token"))
+		return
+	}
+	// A reload may have rotated the token since the table was read.
+	if kh := k.conf.Load().hash; subtle.ConstantTimeCompare(kh[:], h[:]) != 1 {
 		refuse(reasonBadToken, http.StatusUnauthorized, errors.New("unknown token"))
 		return
 	}
 	q := r.URL.Query()
-	if want := q.Get("kiosk"); want != "" && want != k.cfg.ID {
-		refuse(reasonWrongKiosk, http.StatusForbidden, fmt.Errorf("kiosk %s asked for kiosk %q", k.cfg.ID, clip(want)))
+	if want := q.Get("kiosk"); want != "" && want != k.id {
+		refuse(reasonWrongKiosk, http.StatusForbidden, fmt.Errorf("kiosk %s asked for kiosk %q", k.id, clip(want)))
 		return
 	}
 	version := minProtocolVersion // a kiosk stating no version is taken as the oldest
@@ -1133,7 +1138,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	// queue other instances stored messages too: ask the stream.
 	known := k.last.Load()
 	if s.shared != nil {
-		kl, sl, err := s.shared.lastSeq(k.cfg.ID)
+		kl, sl, err := s.shared.lastSeq(k.id)
 		if err != nil {
 			refuse(reasonStorage, http.StatusServiceUnavailable, err)
 			return
@@ -1144,7 +1149,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.m.rejected.inc(reasonBadRequest)
-		s.log.Warn("websocket upgrade failed", "kiosk", k.cfg.ID, "remote", r.RemoteAddr, "err", err)
+		s.log.Warn("websocket upgrade failed", "kiosk", k.id, "remote", r.RemoteAddr, "err", err)
 		return
 	}
 	// Resume: the kiosk's own record of its last commit counts when it
@@ -1156,16 +1161,27 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 			}
 		} else {
 			s.log.Warn("kiosk is ahead of the relay's store (restored from a backup?); resuming from the relay's record",
-				"kiosk", k.cfg.ID, "kiosk_last_seq", lastSeq, "relay_last_seq", known)
+				"kiosk", k.id, "kiosk_last_seq", lastSeq, "relay_last_seq", known)
 		}
 	} else if epoch != "" && epoch != s.epoch {
-		s.log.Info("kiosk knew another relay epoch; delivering everything unacknowledged", "kiosk", k.cfg.ID, "kiosk_epoch", clip(epoch))
+		s.log.Info("kiosk knew another relay epoch; delivering everything unacknowledged", "kiosk", k.id, "kiosk_epoch", clip(epoch))
 	}
 	ss := newSession(s, k, conn, r.RemoteAddr, version)
 	s.m.connected.Add(1)
 	s.m.connects.Add(1)
 	if old := k.attach(ss); old != nil {
 		old.close(dropReplaced)
+	}
+	// SetKiosks swaps the table, then closes the sessions of removed and
+	// rotated kiosks: a session attached after that finds the new table
+	// here.
+	if tab := s.kiosks.Load(); tab.byHash[h] != k {
+		reason := dropRemoved
+		if tab.byID[k.id] == k {
+			reason = dropRotated
+		}
+		ss.close(reason)
+		return
 	}
 	// The welcome goes out from this (already deep) handler goroutine, before
 	// the writer exists, so idle writers never grow their stacks.
@@ -1175,17 +1191,17 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.shared != nil {
-		stop, err := s.shared.serveCallbacks(k.cfg.ID, s.cfg.CallbackTimeout, func(ctx context.Context, body []byte) ([]byte, string) {
+		stop, err := s.shared.serveCallbacks(k.id, s.cfg.CallbackTimeout, func(ctx context.Context, body []byte) ([]byte, string) {
 			return ss.call(ctx, body, s.cfg.CallbackTimeout)
 		})
 		if err != nil {
-			s.log.Error("routing callbacks to this instance failed", "kiosk", k.cfg.ID, "err", err)
+			s.log.Error("routing callbacks to this instance failed", "kiosk", k.id, "err", err)
 			ss.close(dropStorage)
 			return
 		}
 		ss.setUnroute(stop)
 	}
-	s.log.Info("kiosk connected", "kiosk", k.cfg.ID, "remote", r.RemoteAddr, "resume_after", ss.sent)
+	s.log.Info("kiosk connected", "kiosk", k.id, "remote", r.RemoteAddr, "resume_after", ss.sent)
 	s.sessions.Add(2)
 	go ss.readLoop()
 	go ss.writeLoop()
@@ -1193,7 +1209,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 
 // disconnect closes kiosk id's connection, if any (operator action, tests).
 func (s *Server) disconnect(id string) {
-	if k := s.kiosks[id]; k != nil {
+	if k := s.lookup(id); k != nil {
 		if ss := k.session(); ss != nil {
 			ss.close(dropKickedOff)
 		}

@@ -395,58 +395,114 @@ func TestEpochChangeResetsTheKiosksPosition(t *testing.T) {
 }
 
 func TestStuckKioskIsDisconnected(t *testing.T) {
+	const (
+		pingInterval = 30 * time.Second
+		pongWait     = 2 * time.Minute
+		ackTimeout   = time.Minute
+		tick         = 15 * time.Second // min(PingInterval, AckTimeout, PongWait-PingInterval)/2
+		maxSteps     = 100              // ticks the test lets pass before it gives up
+	)
 	tests := []struct {
-		name   string
-		cfg    func(*ServerConfig)
-		act    func(t *testing.T, tr *testRelay, conn *websocket.Conn)
+		name string
+		cfg  func(*ServerConfig)
+		// act runs once the kiosk is connected; if it starts reading conn
+		// itself it returns the error that ended the reading, else nil.
+		// ticks says whether the fake clock then moves tick by tick until
+		// the relay drops the kiosk.
+		act    func(t *testing.T, tr *testRelay, conn *websocket.Conn, clock *fakeClock) <-chan error
+		ticks  bool
 		code   int
 		reason string
 	}{
 		{
 			name: "a kiosk that never acknowledges",
-			cfg:  func(c *ServerConfig) { c.AckTimeout = 150 * time.Millisecond; c.PingInterval = 50 * time.Millisecond },
-			act: func(t *testing.T, tr *testRelay, conn *websocket.Conn) {
+			act: func(t *testing.T, tr *testRelay, conn *websocket.Conn, clock *fakeClock) <-chan error {
+				// Pongs as a kiosk would, ignoring a write to a socket the
+				// relay already closed, so the close frame is what ends it.
+				conn.SetPingHandler(func(m string) error {
+					_ = conn.WriteControl(websocket.PongMessage, []byte(m), time.Now().Add(time.Second))
+					return nil
+				})
 				notify(t, tr.URL, "k1", notification(wxsim.DemoKey, "X-1", "4200000001202601010000000001"))
+				if f := readFrame(t, conn); f.Type != typeNotify {
+					t.Fatalf("got %+v, want the notification in flight", f)
+				}
+				return nil
 			},
-			code: websocket.CloseTryAgainLater, reason: dropAck,
+			ticks: true, code: websocket.CloseTryAgainLater, reason: dropAck,
 		},
 		{
 			name: "a kiosk that stops answering pings",
-			cfg:  func(c *ServerConfig) { c.PingInterval = 30 * time.Millisecond; c.PongWait = 120 * time.Millisecond },
-			act: func(t *testing.T, tr *testRelay, conn *websocket.Conn) {
-				conn.SetPingHandler(func(string) error { return nil }) // no pong
+			act: func(t *testing.T, tr *testRelay, conn *websocket.Conn, clock *fakeClock) <-chan error {
+				pinged := make(chan struct{}, 10)
+				conn.SetPingHandler(func(string) error { pinged <- struct{}{}; return nil }) // no pong
+				ended := make(chan error, 1)
+				go func() { // runs the ping handler
+					var err error
+					for err == nil {
+						_, _, err = conn.ReadMessage()
+					}
+					ended <- err
+				}()
+				clock.advance(tick)
+				clock.advance(tick) // PingInterval has passed: a ping is due
+				select {
+				case <-pinged:
+				case <-time.After(10 * time.Second):
+					t.Fatal("the relay never pinged the kiosk")
+				}
+				return ended
 			},
-			code: -1, reason: dropSilent,
+			ticks: true, code: -1, reason: dropSilent,
 		},
 		{
 			name: "a kiosk whose send queue is full",
 			cfg:  func(c *ServerConfig) { c.SendQueue = 1 },
-			act: func(t *testing.T, tr *testRelay, conn *websocket.Conn) {
+			act: func(t *testing.T, tr *testRelay, conn *websocket.Conn, clock *fakeClock) <-chan error {
 				// Stand in for a writer stuck on a slow kiosk: a session
 				// whose queue is full and never drains.
-				real := tr.kiosks["k1"].session()
+				real := tr.lookup("k1").session()
 				stuck := newSession(tr.Server, real.k, real.conn, real.remote, ProtocolVersion)
 				stuck.out <- []byte("{}")
-				tr.kiosks["k1"].attach(stuck)
+				tr.lookup("k1").attach(stuck)
 				real.close(dropReplaced)
 				if _, result := stuck.call(context.Background(), []byte("<xml/>"), time.Second); result != callbackSlow {
 					t.Errorf("call on a full queue = %s, want %s", result, callbackSlow)
 				}
-				if tr.kiosks["k1"].session() != nil {
+				if tr.lookup("k1").session() != nil {
 					t.Error("slow kiosk still attached")
 				}
+				return nil
 			},
 			code: -1, reason: dropQueue,
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := startRelay(t, tc.cfg)
+			clock := newFakeClock()
+			tr := startRelay(t, func(c *ServerConfig) {
+				c.Now, c.clock = clock.Now, clock
+				c.PingInterval, c.PongWait, c.AckTimeout = pingInterval, pongWait, ackTimeout
+				if tc.cfg != nil {
+					tc.cfg(c)
+				}
+			})
 			conn, _ := dialRaw(t, tr.URL, tokenK1, "")
 			readFrame(t, conn) // welcome
-			tc.act(t, tr, conn)
+			ended := tc.act(t, tr, conn, clock)
+			if tc.ticks {
+				for i := 0; tr.lookup("k1").session() != nil; i++ {
+					if i == maxSteps {
+						t.Fatalf("the relay did not drop the kiosk within %v", maxSteps*tick)
+					}
+					clock.advance(tick) // returns once the relay took the tick: its last sweep is done
+				}
+			}
 			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 			var err error
+			if ended != nil {
+				err = <-ended
+			}
 			for err == nil {
 				_, _, err = conn.ReadMessage()
 			}

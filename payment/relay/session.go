@@ -35,7 +35,7 @@ type session struct {
 	wake chan struct{} // new messages committed or acks made room
 	done chan struct{} // closed by close
 
-	// Times on the monotonic clock (ServerConfig.monotonic), never the
+	// Times on the monotonic clock (ServerConfig.clock), never the
 	// wall clock: silence must survive a wall-clock step.
 	lastSeen atomic.Int64  // time.Duration of the last frame or pong from the kiosk
 	lastPing time.Duration // Server.tickLoop only
@@ -73,7 +73,7 @@ func newSession(s *Server, k *kiosk, conn *websocket.Conn, remote string, versio
 		done:     make(chan struct{}),
 		lastSent: start,
 		sent:     start,
-		lastPing: s.cfg.monotonic(),
+		lastPing: s.cfg.clock.monotonic(),
 	}
 	ss.seen()
 	return ss
@@ -81,7 +81,7 @@ func newSession(s *Server, k *kiosk, conn *websocket.Conn, remote string, versio
 
 // seen records that the kiosk just sent something (a frame or a pong).
 func (ss *session) seen() {
-	ss.lastSeen.Store(int64(ss.srv.cfg.monotonic()))
+	ss.lastSeen.Store(int64(ss.srv.cfg.clock.monotonic()))
 }
 
 // poke wakes the writer without blocking.
@@ -141,7 +141,7 @@ func (ss *session) close(reason string) {
 		if reason == dropQueue || reason == dropAck || reason == dropProtocol || reason == dropStorage || reason == dropWrite {
 			lvl = ss.srv.log.Warn
 		}
-		lvl("kiosk disconnected", "kiosk", ss.k.cfg.ID, "remote", ss.remote, "reason", reason)
+		lvl("kiosk disconnected", "kiosk", ss.k.id, "remote", ss.remote, "reason", reason)
 	})
 }
 
@@ -191,12 +191,12 @@ func (ss *session) call(ctx context.Context, body []byte, timeout time.Duration)
 		ss.close(dropQueue)
 		return nil, callbackSlow
 	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
+	deadline, stop := ss.srv.cfg.clock.newTimer(timeout)
+	defer stop()
 	select {
 	case reply := <-ch:
 		return reply, callbackOK
-	case <-t.C:
+	case <-deadline:
 		return nil, callbackTimeout
 	case <-ctx.Done():
 		return nil, callbackTimeout
@@ -245,14 +245,14 @@ func (ss *session) handle(r io.Reader) bool {
 	ss.seen()
 	f, err := decodeFrame(data)
 	if err != nil {
-		ss.srv.log.Warn("kiosk sent a malformed frame", "kiosk", ss.k.cfg.ID, "err", err)
+		ss.srv.log.Warn("kiosk sent a malformed frame", "kiosk", ss.k.id, "err", err)
 		ss.close(dropProtocol)
 		return false
 	}
 	switch f.Type {
 	case typeAck:
 		if err := ss.onAck(f); err != nil {
-			ss.srv.log.Warn("kiosk broke the protocol", "kiosk", ss.k.cfg.ID, "err", err)
+			ss.srv.log.Warn("kiosk broke the protocol", "kiosk", ss.k.id, "err", err)
 			ss.close(dropProtocol)
 			return false
 		}
@@ -261,7 +261,7 @@ func (ss *session) handle(r io.Reader) bool {
 		ch := ss.calls[f.ID]
 		ss.mu.Unlock()
 		if ch == nil {
-			ss.srv.log.Info("late or unknown callback reply dropped", "kiosk", ss.k.cfg.ID)
+			ss.srv.log.Info("late or unknown callback reply dropped", "kiosk", ss.k.id)
 			return true
 		}
 		select {
@@ -269,7 +269,7 @@ func (ss *session) handle(r io.Reader) bool {
 		default:
 		}
 	default:
-		ss.srv.log.Debug("unknown frame type ignored", "kiosk", ss.k.cfg.ID, "type", clip(f.Type))
+		ss.srv.log.Debug("unknown frame type ignored", "kiosk", ss.k.id, "type", clip(f.Type))
 	}
 	return true
 }
@@ -279,7 +279,7 @@ func (ss *session) onAck(f *frame) error {
 	if f.Epoch != ss.srv.epoch {
 		return nil // an ack from another store's numbering means nothing here
 	}
-	now, mono := ss.srv.cfg.Now(), ss.srv.cfg.monotonic()
+	now, mono := ss.srv.cfg.Now(), ss.srv.cfg.clock.monotonic()
 	ss.mu.Lock()
 	if f.Seq > ss.lastSent {
 		last := ss.lastSent
@@ -301,7 +301,7 @@ func (ss *session) onAck(f *frame) error {
 		ss.srv.markAck(ss.k)
 	}
 	if h := ss.srv.ackHook; h != nil {
-		h(ss.k.cfg.ID, f.Seq)
+		h(ss.k.id, f.Seq)
 	}
 	if n > 0 {
 		ss.poke() // the window has room again
@@ -348,7 +348,7 @@ func (ss *session) ping() {
 func (ss *session) welcome() []byte {
 	cfg := &ss.srv.cfg
 	f := frame{
-		Type: typeWelcome, V: ss.version, Kiosk: ss.k.cfg.ID, Epoch: ss.srv.epoch,
+		Type: typeWelcome, V: ss.version, Kiosk: ss.k.id, Epoch: ss.srv.epoch,
 		ResumeAfter: ss.sent, PingMS: cfg.PingInterval.Milliseconds(), Window: cfg.Window,
 	}
 	return f.encode()
@@ -399,9 +399,9 @@ func (ss *session) pump() bool {
 			ss.lastSent = max(ss.lastSent, a)
 			ss.mu.Unlock()
 		}
-		recs, err := ss.srv.q.readAfter(ss.k.cfg.ID, ss.sent, room)
+		recs, err := ss.srv.q.readAfter(ss.k.id, ss.sent, room)
 		if err != nil {
-			ss.srv.log.Error("reading kiosk queue failed", "kiosk", ss.k.cfg.ID, "err", err)
+			ss.srv.log.Error("reading kiosk queue failed", "kiosk", ss.k.id, "err", err)
 			ss.close(dropStorage)
 			return false
 		}
@@ -413,23 +413,25 @@ func (ss *session) pump() bool {
 				if !ss.held {
 					ss.held = true
 					ss.srv.log.Warn("kiosk speaks relay protocol version 1 and cannot verify an API v3 notification; holding it (and later ones) until the kiosk is updated",
-						"kiosk", ss.k.cfg.ID, "seq", rec.seq, "version", ss.version)
+						"kiosk", ss.k.id, "seq", rec.seq, "version", ss.version)
 				}
 				return true
 			}
 			ss.mu.Lock()
 			if len(ss.inflight) == 0 {
-				ss.lastProgress = cfg.monotonic()
+				ss.lastProgress = cfg.clock.monotonic()
 			}
 			ss.inflight = append(ss.inflight, inflightMsg{seq: rec.seq, at: rec.at})
 			ss.lastSent = rec.seq
 			ss.mu.Unlock()
 			ss.sent = rec.seq
 			f := frame{Type: typeNotify, Seq: rec.seq, Epoch: ss.srv.epoch, At: rec.at / int64(time.Millisecond), Body: string(rec.body), Headers: rec.header}
+			// Counted before the write: a kiosk may have the frame (and a
+			// test may read the metric) before write returns.
+			ss.srv.m.sent.Add(1)
 			if !ss.write(f.encode()) {
 				return false
 			}
-			ss.srv.m.sent.Add(1)
 		}
 	}
 }

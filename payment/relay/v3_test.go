@@ -234,7 +234,7 @@ func TestV3NotificationsThatAreNotWeChatsAreRefused(t *testing.T) {
 		})
 	}
 	for _, id := range []string{"k2", "k3"} {
-		if last := rig.kiosks[id].last.Load(); last != 0 {
+		if last := rig.lookup(id).last.Load(); last != 0 {
 			t.Errorf("kiosk %s has %d stored messages, want none", id, last)
 		}
 	}
@@ -261,7 +261,7 @@ func TestV3ReplaysAreAnsweredSuccessAndStoredOnce(t *testing.T) {
 			t.Fatalf("request %d: relay answered %d %+v, want 204", i, status, a)
 		}
 	}
-	if last := rig.kiosks["k3"].last.Load(); last != 2 {
+	if last := rig.lookup("k3").last.Load(); last != 2 {
 		t.Fatalf("stored %d messages, want 2", last)
 	}
 	if got := metricValue(t, rig.URL, "saoma_relay_notifications_duplicate_total"); got != "3" {
