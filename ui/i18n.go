@@ -228,6 +228,3 @@ func (l lang) T(key string, args ...any) string {
 	}
 	return s[l]
 }
-
-// other is the second language, for customer-facing text shown in both.
-func (l lang) other() lang { return 1 - l }

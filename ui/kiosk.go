@@ -468,12 +468,6 @@ func (k *Kiosk) setLocale(loc string) {
 // printer).
 const requestTimeout = 30 * time.Second
 
-// ctx is the context of one call from a screen to the engine: cancelled
-// when the window closes, and after requestTimeout.
-func (k *Kiosk) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(k.life, requestTimeout)
-}
-
 // largeWidth is the window width from which the theme grows for a big
 // screen (1920×1080 kiosks are read from further away).
 const largeWidth = 1500

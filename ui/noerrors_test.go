@@ -20,11 +20,11 @@ import (
 // The errors injected while walking the screens: what a network, WeChat
 // Pay, a disk or a printer really answer, wrapped the way the adapters do.
 var (
-	walkDialErr   = fmt.Errorf("dial tcp 127.0.0.1:443: connection refused")
-	walkRefundErr = fmt.Errorf("refund K120261122000000: wxpay: return_code FAIL: want sign_type HMAC-SHA256, got %q", "MD5")
-	walkSaveErr   = fmt.Errorf("save config /root/.config/saoma/config.toml: open: %w", errors.New("read-only file system"))
-	walkStoreErr  = errors.New("bolt: put product 1001: database not open")
-	walkPrintErr  = fmt.Errorf("print test page: dial tcp 192.168.1.50:9100: i/o timeout")
+	errWalkDial   = fmt.Errorf("dial tcp 127.0.0.1:443: connection refused")
+	errWalkRefund = fmt.Errorf("refund K120261122000000: wxpay: return_code FAIL: want sign_type HMAC-SHA256, got %q", "MD5")
+	errWalkSave   = fmt.Errorf("save config /root/.config/saoma/config.toml: open: %w", errors.New("read-only file system"))
+	errWalkStore  = errors.New("bolt: put product 1001: database not open")
+	errWalkPrint  = fmt.Errorf("print test page: dial tcp 192.168.1.50:9100: i/o timeout")
 )
 
 // goErrorTells are fragments only a Go error (or a formatting bug) puts
@@ -153,8 +153,8 @@ func TestNoScreenShowsAGoError(t *testing.T) {
 			f := newFakeKiosk(t, app.Config{Locale: loc}, func(o *Options) {
 				o.Size = size
 				o.Logger = slog.New(slog.DiscardHandler)
-				o.SaveConfig = func(app.Config) error { return walkSaveErr }
-				o.TestPrint = func() error { return walkPrintErr }
+				o.SaveConfig = func(app.Config) error { return errWalkSave }
+				o.TestPrint = func() error { return errWalkPrint }
 			})
 			k := f.k
 			f.resize(size)
@@ -191,7 +191,7 @@ func TestNoScreenShowsAGoError(t *testing.T) {
 			}
 
 			// Sell, the charge refused before any order exists.
-			f.eng.chargeErr = walkDialErr
+			f.eng.chargeErr = errWalkDial
 			f.tapTile("1001")
 			test.Tap(k.sell.chargeBtn)
 			f.pump("the charge's error", func() bool { return k.sell.message.Text != "" })
@@ -200,7 +200,7 @@ func TestNoScreenShowsAGoError(t *testing.T) {
 
 			// Pay: WeChat issued no QR.
 			o := f.charge()
-			k.pay.show(o, time.Time{}, &app.ChargeError{OutTradeNo: o.OutTradeNo, Err: walkDialErr})
+			k.pay.show(o, time.Time{}, &app.ChargeError{OutTradeNo: o.OutTradeNo, Err: errWalkDial})
 			check("pay without a QR")
 
 			// Paid, the receipt's reprint failing.
@@ -231,7 +231,7 @@ func TestNoScreenShowsAGoError(t *testing.T) {
 			// and a failed reprint.
 			f.eng.mu.Lock()
 			f.eng.reports = longReports(f.now)
-			f.eng.refundErr = walkRefundErr
+			f.eng.refundErr = errWalkRefund
 			f.eng.mu.Unlock()
 			k.pin.entry.SetText(demoPIN)
 			k.pin.entry.OnSubmitted("")
@@ -301,7 +301,7 @@ func TestNoScreenShowsAGoError(t *testing.T) {
 			k.openMenu()
 			check("menu")
 			closeDialogs()
-			f.eng.saveErr = walkStoreErr
+			f.eng.saveErr = errWalkStore
 			e := k.openProducts()
 			check("product editor")
 			e.id.SetText("7001")

@@ -49,13 +49,6 @@ func (b *scanBuffer) take(now time.Time) string {
 	return s
 }
 
-// refusedText is the cashier's sentence for WeChat's refusal of a payment
-// code (err_code): what happened and what to ask the customer.
-func refusedText(l lang, code string) string {
-	key, args := refusedKey(code)
-	return l.T(key, args...)
-}
-
 // methodText names how an order was paid: 扫码 (the QR on the Pay screen),
 // 付款码 (the customer's payment code) or 货架码 (a shelf label); "" for an
 // order from before modes were recorded.
