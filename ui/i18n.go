@@ -167,7 +167,7 @@ var stringsTable = map[string][2]string{
 	"pin.new.owner":            {"新店主密码", "New owner PIN"},
 	"pin.new.cashier":          {"新收银员密码", "New cashier PIN"},
 	"save":                     {"保存", "Save"},
-	"saved":                    {"已保存。商户与打印机设置在重启后生效。", "Saved. Merchant and printer settings apply after a restart."},
+	"saved":                    {"已保存。商户、打印机和营业日开始时间在重启后生效。", "Saved. Merchant, printer and day-start settings apply after a restart."},
 	"about":                    {"关于", "About"},
 	"version":                  {"版本", "Version"},
 	"data.dir":                 {"数据目录", "Data folder"},

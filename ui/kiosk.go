@@ -118,7 +118,11 @@ type Kiosk struct {
 	theme *kioskTheme
 	now   func() time.Time
 	loc   *time.Location // the shop's wall clock: Beijing time, like WeChat's
-	do    func(func())   // the one bridge from other goroutines to widgets
+	// boundary is the business day's start the ledger was opened with; a
+	// change saved in Settings applies to both after a restart, so the
+	// screens and the ledger never disagree about "today".
+	boundary time.Duration
+	do       func(func()) // the one bridge from other goroutines to widgets
 
 	root    *fyne.Container // status bar + body
 	status  *statusBar
@@ -165,7 +169,8 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 	if opts.Size.IsZero() {
 		opts.Size = fyne.NewSize(1024, 768)
 	}
-	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), loc: app.ShopLocation()}
+	k := &Kiosk{app: a, eng: eng, opts: opts, cfg: opts.Config, now: opts.Now, theme: newTheme(), loc: app.ShopLocation(),
+		boundary: opts.Config.DayBoundaryDuration()}
 	k.alerted = map[string]bool{}
 	k.cancelling = map[string]bool{}
 	k.life, k.stopLife = context.WithCancel(context.Background())

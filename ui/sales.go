@@ -56,7 +56,7 @@ type salesScreen struct {
 }
 
 func (k *Kiosk) today() app.Day {
-	return app.BusinessDay(k.now(), k.cfg.DayBoundaryDuration(), k.loc)
+	return app.BusinessDay(k.now(), k.boundary, k.loc)
 }
 
 func newSalesScreen(k *Kiosk) *salesScreen {
@@ -188,7 +188,7 @@ func (s *salesScreen) stillCancelling(d app.Day, listed []app.Order) []app.Order
 			delete(s.k.cancelling, no) // closed (or paid after all): the ledger has it
 			continue
 		}
-		if have[no] || app.BusinessDay(o.CreatedAt, s.k.cfg.DayBoundaryDuration(), s.k.loc) != d {
+		if have[no] || app.BusinessDay(o.CreatedAt, s.k.boundary, s.k.loc) != d {
 			continue
 		}
 		out = append(out, o)

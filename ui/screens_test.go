@@ -429,3 +429,15 @@ func TestSettingsSayWhenPrintingCannotBeConfirmed(t *testing.T) {
 		}
 	}
 }
+
+func TestTodayFollowsTheLedgersDayBoundaryUntilRestart(t *testing.T) {
+	f := newFakeKiosk(t, app.Config{DayBoundary: "04:00"})
+	f.now = time.Date(2026, 11, 22, 2, 30, 0, 0, app.ShopLocation()) // before 04:00: still the 21st
+	if d := f.k.today(); d != "2026-11-21" {
+		t.Fatalf("today = %s, want 2026-11-21", d)
+	}
+	f.k.cfg.DayBoundary = "00:00" // saved in Settings; the ledger keeps 04:00 until restart
+	if d := f.k.today(); d != "2026-11-21" {
+		t.Errorf("after a boundary change the screens say %s while the ledger says 2026-11-21", d)
+	}
+}
