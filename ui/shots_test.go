@@ -219,6 +219,26 @@ func TestRenderScreenshots(t *testing.T) {
 		}
 	}
 	shots := []screenShot{
+		{"export-chooser", func(t *testing.T, f *fakeKiosk, size fyne.Size) {
+			s := f.openSalesOn(shotDay)
+			stick := filepath.Join(t.TempDir(), "KINGSTON")
+			if err := os.MkdirAll(stick, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			s.drives = func() []string { return []string{stick} }
+			s.export(app.ExportXLSX)
+			if s.chooser == nil || !f.k.dialogOpen() || !s.chooser.places[0].drive {
+				t.Fatal("the export chooser did not open on the USB drive")
+			}
+			fitsWindow(t, f.k.win.Canvas().Overlays().Top(), size)
+		}},
+		{"products", func(t *testing.T, f *fakeKiosk, size fyne.Size) {
+			e := editorAt(t, f)
+			if e == nil || len(e.products) == 0 || !f.k.dialogOpen() {
+				t.Fatal("the product editor did not open with the catalog")
+			}
+			fitsWindow(t, f.k.win.Canvas().Overlays().Top(), size)
+		}},
 		{"sales-reconciled", func(t *testing.T, f *fakeKiosk, size fyne.Size) {
 			rec := shotReportsOf(f).reconciled(shotDay)
 			f.eng.setRec(rec)
