@@ -32,6 +32,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +79,7 @@ type options struct {
 	settle      time.Duration
 	instances   int
 	queue       string
+	profile     string
 }
 
 func run(args []string, out io.Writer) error {
@@ -95,6 +97,7 @@ func run(args []string, out io.Writer) error {
 	fs.DurationVar(&o.settle, "settle", 30*time.Second, "how long the connected kiosks idle (pings included) before RSS is read")
 	fs.IntVar(&o.instances, "instances", 1, "relay processes; kiosks and notifications are spread over them (more than 1 needs -queue nats://… or embedded)")
 	fs.StringVar(&o.queue, "queue", "bbolt", `relay queue: "bbolt", "nats://host:4222,…" (JetStream servers), or "embedded" (a single-node JetStream server inside this process, sync_interval default)`)
+	fs.StringVar(&o.profile, "profile", "", "write CPU profiles of the throughput phase into this directory: relay-load.pprof and relay-N.pprof (from each relay's -admin /debug/pprof/)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -144,6 +147,9 @@ func run(args []string, out io.Writer) error {
 		args := []string{"-data", filepath.Join(dir, fmt.Sprintf("data%d", i))}
 		if queueURL != "bbolt" {
 			args = []string{"-queue", queueURL}
+		}
+		if o.profile != "" {
+			args = append(args, "-admin", "127.0.0.1:0")
 		}
 		rp, err := startRelay(o.relayBin, dir, args...)
 		if err != nil {
@@ -197,7 +203,14 @@ func run(args []string, out io.Writer) error {
 		fmt.Fprintln(out, report[len(report)-1])
 	}
 	if slices.Contains(phases, "throughput") {
+		stopProfiles, err := startProfiles(o.profile, relays, o.duration)
+		if err != nil {
+			return err
+		}
 		r, err := throughputPhase(bases, fleet, o)
+		if perr := stopProfiles(); perr != nil {
+			fmt.Fprintln(out, "profiles:", perr)
+		}
 		if err != nil {
 			return err
 		}
@@ -261,6 +274,7 @@ func kioskID(i int) string { return fmt.Sprintf("k%06d", i) }
 type relayProc struct {
 	cmd    *exec.Cmd
 	base   string
+	admin  string // admin endpoint's host:port, when started with -admin
 	exited chan error
 	client *http.Client
 }
@@ -295,6 +309,12 @@ func startRelay(bin, dir string, queueArgs ...string) (*relayProc, error) {
 				return nil, errors.New("relay exited before listening")
 			}
 			rp.base, _ = strings.CutPrefix(l, "listening on ")
+			if slices.Contains(args, "-admin") && rp.base != "" {
+				// "admin on …" follows "listening on …".
+				if a, ok := strings.CutPrefix(<-lines, "admin on "); ok {
+					rp.admin = a
+				}
+			}
 		case <-timeout:
 			_ = cmd.Process.Kill()
 			return nil, errors.New("relay did not start within a minute")
@@ -628,4 +648,64 @@ func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
 	}
 	r.rate = float64(okCount) / elapsed.Seconds()
 	return r, nil
+}
+
+// startProfiles starts CPU profiles of this process and of every relay
+// (through its admin endpoint) for the throughput phase, when dir is set.
+// The returned function ends them and writes dir/relay-load.pprof and
+// dir/relay-N.pprof.
+func startProfiles(dir string, relays []*relayProc, d time.Duration) (func() error, error) {
+	if dir == "" {
+		return func() error { return nil }, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	own, err := os.Create(filepath.Join(dir, "relay-load.pprof"))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(own); err != nil {
+		own.Close()
+		return nil, err
+	}
+	errs := make(chan error, len(relays))
+	for i, rp := range relays {
+		go func() {
+			errs <- fetchProfile(rp, d, filepath.Join(dir, fmt.Sprintf("relay-%d.pprof", i)))
+		}()
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		all := []error{own.Close()}
+		for range relays {
+			all = append(all, <-errs)
+		}
+		return errors.Join(all...)
+	}, nil
+}
+
+// fetchProfile writes a CPU profile of d seconds of relay rp to path.
+func fetchProfile(rp *relayProc, d time.Duration, path string) error {
+	if rp.admin == "" {
+		return fmt.Errorf("relay pid %d has no admin endpoint", rp.cmd.Process.Pid)
+	}
+	secs := max(int(d.Seconds()), 1)
+	resp, err := rp.client.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", rp.admin, secs))
+	if err != nil {
+		return fmt.Errorf("profile of relay pid %d: %w", rp.cmd.Process.Pid, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile of relay pid %d: %s", rp.cmd.Process.Pid, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,4 +142,18 @@ func writeCopy(f *os.File, body io.Reader, want int64) (int64, error) {
 		err = cerr
 	}
 	return n, err
+}
+
+// adminMux serves the relay's admin handler and, beside it, Go's runtime
+// profiles under /debug/pprof/ (CPU, heap, goroutines) for diagnosing a
+// live relay. Both are on the loopback-only admin listener.
+func adminMux(relayAdmin http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", relayAdmin)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

@@ -91,7 +91,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		logLevel  = fs.String("log-level", "info", "debug, info, warn or error")
 		hashToken = fs.Bool("hash-token", false, "read a kiosk token from stdin, print its token_hash and exit")
 		cbTimeout = fs.Duration("callback-timeout", relay.DefaultCallbackTimeout, "how long a mode-1 callback waits for the kiosk")
-		admin     = fs.String("admin", "", `administration listener, off by default: a loopback "127.0.0.1:9464" or "unix:/run/saoma-relay/admin.sock"; serves GET /backup for "saoma-relay backup"`)
+		admin     = fs.String("admin", "", `administration listener, off by default: a loopback "127.0.0.1:9464" or "unix:/run/saoma-relay/admin.sock"; serves GET /backup for "saoma-relay backup" and Go's profiles under /debug/pprof/`)
 		maxUnver  = fs.Int("max-unverified", relay.DefaultMaxUnverified, "unacknowledged notifications stored per kiosk without a merchant key (forgeries cannot be told apart); beyond it WeChat gets FAIL and retries")
 	)
 	natsOpts.register(fs)
@@ -183,7 +183,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			_ = srv.Shutdown(context.Background())
 			return err
 		}
-		adminSrv = &http.Server{Handler: srv.AdminHandler(), ReadHeaderTimeout: readHeaderTimeout, ErrorLog: hs.ErrorLog}
+		adminSrv = &http.Server{Handler: adminMux(srv.AdminHandler()), ReadHeaderTimeout: readHeaderTimeout, ErrorLog: hs.ErrorLog}
 		go func() {
 			if err := adminSrv.Serve(aln); !errors.Is(err, http.ErrServerClosed) {
 				serveErr <- fmt.Errorf("admin: %w", err)

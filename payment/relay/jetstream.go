@@ -3,11 +3,11 @@ package relay
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,14 +25,13 @@ const (
 )
 
 // Subjects. Notifications of kiosk <id> are stored on subjectNotify+<id>
-// (the stream's only subjects); after each store the storing instance
-// announces the sequence on subjectWake+<id> (core NATS) so the instance
-// holding the kiosk's websocket delivers at once; mode-1 callbacks for a
-// kiosk connected elsewhere are requests on subjectCallback+<id>, answered
-// by the instance holding its websocket.
+// (the stream's only subjects); every instance follows the whole stream
+// with an ordered consumer, so the instance holding the kiosk's websocket
+// delivers a notification stored by any instance at once; mode-1 callbacks
+// for a kiosk connected elsewhere are requests on subjectCallback+<id>,
+// answered by the instance holding its websocket.
 const (
 	subjectNotify   = "saoma.k."
-	subjectWake     = "saoma.w."
 	subjectCallback = "saoma.cb."
 )
 
@@ -88,8 +87,18 @@ type jsQueue struct {
 	timeout  time.Duration
 	maxQueue int64
 
+	log *slog.Logger
+
 	mu   sync.Mutex
 	subs []*nats.Subscription
+	feed jetstream.ConsumeContext // the stream feed, once following
+
+	// Acknowledged sequences waiting for purgeLoop, by kiosk.
+	purgeMu      sync.Mutex
+	purgeWant    map[string]uint64
+	purgeWake    chan struct{}
+	purgeStop    chan struct{}
+	purgeStopped chan struct{}
 }
 
 var _ queue = (*jsQueue)(nil)
@@ -101,8 +110,11 @@ type sharedQueue interface {
 	// lastSeq returns the newest stored sequence of kiosk id (0 when its
 	// backlog is empty) and the newest sequence of the whole store.
 	lastSeq(id string) (kiosk, store uint64, err error)
-	// watch calls wake for every notification stored by any instance.
-	watch(wake func(id string, seq uint64)) error
+	// follow calls fed, from one goroutine and in stream order, with every
+	// notification any instance stores from now on. A message purged
+	// before it was read may be missing (it was acknowledged); no other
+	// is.
+	follow(fed func(id string, rec record)) error
 	// serveCallbacks answers callbacks routed to kiosk id with call until
 	// stop is called.
 	serveCallbacks(id string, timeout time.Duration, call func(ctx context.Context, body []byte) ([]byte, string)) (stop func(), err error)
@@ -114,7 +126,7 @@ type sharedQueue interface {
 
 // openJetStream connects to NATS and opens (creating if needed) the
 // stream. maxQueue becomes the stream's per-kiosk limit when it creates it.
-func openJetStream(cfg NATSConfig, maxQueue int) (*jsQueue, error) {
+func openJetStream(cfg NATSConfig, maxQueue int, log *slog.Logger) (*jsQueue, error) {
 	if cfg.URLs == "" {
 		return nil, errors.New("relay: NATS URLs are required")
 	}
@@ -159,11 +171,18 @@ func openJetStream(cfg NATSConfig, maxQueue int) (*jsQueue, error) {
 	}
 	info := st.CachedInfo()
 	sum := sha256.Sum256([]byte(cfg.Stream + "\x00" + strconv.FormatInt(info.Created.UnixNano(), 10)))
-	return &jsQueue{
+	q := &jsQueue{
 		nc: nc, js: js, st: st, name: cfg.Stream, timeout: cfg.Timeout,
-		epochID:  hex.EncodeToString(sum[:8]),
-		maxQueue: info.Config.MaxMsgsPerSubject,
-	}, nil
+		epochID:      hex.EncodeToString(sum[:8]),
+		maxQueue:     info.Config.MaxMsgsPerSubject,
+		log:          log,
+		purgeWant:    make(map[string]uint64),
+		purgeWake:    make(chan struct{}, 1),
+		purgeStop:    make(chan struct{}),
+		purgeStopped: make(chan struct{}),
+	}
+	go q.purgeLoop()
+	return q, nil
 }
 
 // epoch is derived from the stream's name and creation time: every
@@ -205,15 +224,20 @@ func (q *jsQueue) readAfter(id string, after uint64, max int) ([]record, error) 
 
 // decodeMsg turns a stream message into a record.
 func decodeMsg(m *jetstream.RawStreamMsg) (record, error) {
-	rec := record{seq: m.Sequence, body: m.Data, at: m.Time.UnixNano()}
-	if v := m.Header.Get(headerAt); v != "" {
+	return decodeRecord(m.Sequence, m.Data, m.Header, m.Time)
+}
+
+// decodeRecord turns a stream message's parts into a record.
+func decodeRecord(seq uint64, data []byte, h nats.Header, stored time.Time) (record, error) {
+	rec := record{seq: seq, body: data, at: stored.UnixNano()}
+	if v := h.Get(headerAt); v != "" {
 		at, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return record{}, fmt.Errorf("header %s: %w", headerAt, err)
 		}
 		rec.at = at
 	}
-	if v := m.Header.Get(headerV3); v != "" {
+	if v := h.Get(headerV3); v != "" {
 		if err := json.Unmarshal([]byte(v), &rec.header); err != nil {
 			return record{}, fmt.Errorf("header %s: %w", headerV3, err)
 		}
@@ -224,20 +248,21 @@ func decodeMsg(m *jetstream.RawStreamMsg) (record, error) {
 // maxPurges bounds the purge requests in flight during one commit.
 const maxPurges = 64
 
-// commit purges acknowledged messages, then publishes the notifications
-// asynchronously and waits for every PubAck (a publish is acknowledged once
-// the stream's quorum holds it). Duplicates are recognised by JetStream's
-// message-id window (the kiosk id and the notification's primary dedupe
-// key); the per-kiosk limit is the stream's MaxMsgsPerSubject, and
-// MaxUnverified is checked against the subject's count before publishing.
-// Only a failed purge fails the whole commit (before anything was
-// published); a failed publish fails its own notification.
+// commit hands acknowledged sequences to purgeLoop, then publishes the
+// notifications asynchronously and waits for every PubAck (a publish is
+// acknowledged once the stream's quorum holds it). Duplicates are
+// recognised by JetStream's message-id window (the kiosk id and the
+// notification's primary dedupe key); the per-kiosk limit is the stream's
+// MaxMsgsPerSubject, and MaxUnverified is checked against the subject's
+// count before publishing. A failed publish fails its own notification.
+// Purging is not on this path: WeChat's answer waits for the publish
+// acknowledgements only, and an acknowledged message that outlives its
+// purge a little is never delivered again (every instance resumes a kiosk
+// after its acknowledged sequence).
 func (q *jsQueue) commit(gc *groupCommit) error {
 	gc.results = make([]ingestResult, len(gc.msgs))
 	gc.deleted = make(map[string]int64, len(gc.acks))
-	if err := q.purge(gc.acks); err != nil {
-		return fmt.Errorf("relay: commit: %w", err)
-	}
+	q.schedulePurge(gc.acks)
 	counts := make(map[string]int64) // subject counts for limited (unverified) messages
 	futures := make([]jetstream.PubAckFuture, len(gc.msgs))
 	for i, m := range gc.msgs {
@@ -282,7 +307,6 @@ func (q *jsQueue) commit(gc *groupCommit) error {
 		select {
 		case ack := <-f.Ok():
 			gc.results[i] = ingestResult{seq: ack.Sequence, dup: ack.Duplicate}
-			q.announce(gc.msgs[i].kiosk, ack.Sequence)
 		case err := <-f.Err():
 			var apiErr *jetstream.APIError
 			if errors.As(err, &apiErr) && apiErr.ErrorCode == errStoreFailed {
@@ -293,27 +317,71 @@ func (q *jsQueue) commit(gc *groupCommit) error {
 			gc.results[i] = ingestResult{err: err}
 		}
 	}
-	// The wake-ups reach the NATS server before WeChat hears SUCCESS.
-	// A failed flush loses only wake-ups: the messages are stored, and
-	// kiosks get them on the next wake-up or reconnect.
-	if len(gc.msgs) > 0 {
-		_ = q.nc.FlushTimeout(q.timeout)
-	}
 	return nil
 }
 
-// announce tells every instance (core NATS, at most once) that kiosk id
-// has a message at seq.
-func (q *jsQueue) announce(id string, seq uint64) {
-	_ = q.nc.Publish(subjectWake+id, binary.BigEndian.AppendUint64(nil, seq))
+// schedulePurge records acknowledged sequences for purgeLoop.
+func (q *jsQueue) schedulePurge(acks map[string]uint64) {
+	if len(acks) == 0 {
+		return
+	}
+	q.purgeMu.Lock()
+	for id, seq := range acks {
+		if seq > q.purgeWant[id] {
+			q.purgeWant[id] = seq
+		}
+	}
+	q.purgeMu.Unlock()
+	select {
+	case q.purgeWake <- struct{}{}:
+	default:
+	}
+}
+
+// purgeLoop purges acknowledged messages in rounds: each round takes every
+// kiosk's newest acknowledged sequence and purges them together, so acks
+// that arrive during a round are merged into one purge per kiosk. A failed
+// purge is retried with the next round (or at close).
+func (q *jsQueue) purgeLoop() {
+	defer close(q.purgeStopped)
+	for {
+		select {
+		case <-q.purgeWake:
+		case <-q.purgeStop:
+			q.purgeRound() // the last acks, best effort
+			return
+		}
+		q.purgeRound()
+	}
+}
+
+// purgeRound purges what is scheduled; failures are scheduled again.
+func (q *jsQueue) purgeRound() {
+	q.purgeMu.Lock()
+	want := q.purgeWant
+	q.purgeWant = make(map[string]uint64, len(want))
+	q.purgeMu.Unlock()
+	failed, err := q.purge(want)
+	if err == nil {
+		return
+	}
+	q.log.Warn("purging acknowledged notifications failed; retrying with the next acknowledgement", "err", err)
+	q.purgeMu.Lock()
+	for id, seq := range failed {
+		if seq > q.purgeWant[id] {
+			q.purgeWant[id] = seq
+		}
+	}
+	q.purgeMu.Unlock()
 }
 
 // purge deletes each kiosk's messages up to its acknowledged sequence, a
-// few requests at a time.
-func (q *jsQueue) purge(acks map[string]uint64) error {
+// few requests at a time. It returns the acks it could not purge.
+func (q *jsQueue) purge(acks map[string]uint64) (failed map[string]uint64, err error) {
 	if len(acks) == 0 {
-		return nil
+		return nil, nil
 	}
+	failed = make(map[string]uint64)
 	ctx, cancel := q.ctx()
 	defer cancel()
 	sem := make(chan struct{}, maxPurges)
@@ -328,12 +396,13 @@ func (q *jsQueue) purge(acks map[string]uint64) error {
 			if err := q.st.Purge(ctx, jetstream.WithPurgeSubject(subjectNotify+id), jetstream.WithPurgeSequence(seq+1)); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("purge kiosk %s up to %d: %w", id, seq, err))
+				failed[id] = seq
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return failed, errors.Join(errs...)
 }
 
 // count returns how many messages kiosk id has stored.
@@ -361,12 +430,18 @@ func (q *jsQueue) check() error {
 	return nil
 }
 
-// close unsubscribes and closes the NATS connection (after flushing).
+// close stops the feed, purges the last acknowledgements, unsubscribes
+// and closes the NATS connection (after flushing).
 func (q *jsQueue) close() error {
 	q.mu.Lock()
-	subs := q.subs
-	q.subs = nil
+	subs, feed := q.subs, q.feed
+	q.subs, q.feed = nil, nil
 	q.mu.Unlock()
+	if feed != nil {
+		feed.Stop()
+	}
+	close(q.purgeStop)
+	<-q.purgeStopped
 	for _, s := range subs {
 		_ = s.Unsubscribe()
 	}
@@ -395,20 +470,45 @@ func (q *jsQueue) lastSeq(id string) (kiosk, store uint64, err error) {
 	return kiosk, max(kiosk, info.State.LastSeq), nil
 }
 
-// watch subscribes to every instance's wake-ups.
-func (q *jsQueue) watch(wake func(id string, seq uint64)) error {
-	sub, err := q.nc.Subscribe(subjectWake+"*", func(m *nats.Msg) {
-		if len(m.Data) != 8 {
-			return
-		}
-		wake(strings.TrimPrefix(m.Subject, subjectWake), binary.BigEndian.Uint64(m.Data))
+// follow consumes the whole stream from its current end with an ordered
+// consumer (an ephemeral consumer that nats.go recreates from the last
+// delivered sequence after any gap, a lost heartbeat or a reconnect), and
+// calls fed with every message in stream order.
+func (q *jsQueue) follow(fed func(id string, rec record)) error {
+	ctx, cancel := q.ctx()
+	defer cancel()
+	info, err := q.st.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("relay: stream %s: %w", q.name, err)
+	}
+	cons, err := q.st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subjectNotify + "*"},
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    info.State.LastSeq + 1,
 	})
 	if err != nil {
-		return fmt.Errorf("relay: subscribe to wake-ups: %w", err)
+		return fmt.Errorf("relay: follow stream %s: %w", q.name, err)
 	}
-	_ = sub.SetPendingLimits(-1, 64<<20)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		md, err := m.Metadata()
+		if err != nil {
+			q.log.Error("stream feed: message without metadata", "subject", m.Subject(), "err", err)
+			return
+		}
+		rec, err := decodeRecord(md.Sequence.Stream, m.Data(), m.Headers(), md.Timestamp)
+		if err != nil {
+			q.log.Error("stream feed: corrupt message", "seq", md.Sequence.Stream, "err", err)
+			return
+		}
+		fed(strings.TrimPrefix(m.Subject(), subjectNotify), rec)
+	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		q.log.Warn("stream feed", "err", err)
+	}))
+	if err != nil {
+		return fmt.Errorf("relay: follow stream %s: %w", q.name, err)
+	}
 	q.mu.Lock()
-	q.subs = append(q.subs, sub)
+	q.feed = cc
 	q.mu.Unlock()
 	return nil
 }
@@ -432,6 +532,11 @@ func (q *jsQueue) serveCallbacks(id string, timeout time.Duration, call func(ctx
 		}()
 	})
 	if err != nil {
+		return nil, fmt.Errorf("relay: subscribe to callbacks of kiosk %s: %w", id, err)
+	}
+	// The server knows the subscription when this returns.
+	if err := q.nc.FlushTimeout(q.timeout); err != nil {
+		_ = sub.Unsubscribe()
 		return nil, fmt.Errorf("relay: subscribe to callbacks of kiosk %s: %w", id, err)
 	}
 	return func() { _ = sub.Unsubscribe() }, nil

@@ -321,7 +321,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	var st queue
 	if cfg.NATS != nil {
-		jq, err := openJetStream(*cfg.NATS, cfg.MaxQueue)
+		jq, err := openJetStream(*cfg.NATS, cfg.MaxQueue, cfg.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -359,7 +359,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.m.queued.Store(queued)
 	s.m.unverified.Store(unverified)
 	if s.shared != nil {
-		if err := s.shared.watch(s.wake); err != nil {
+		if err := s.shared.follow(s.fed); err != nil {
 			_ = st.close()
 			return nil, err
 		}
@@ -390,15 +390,18 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	return s, nil
 }
 
-// wake is called for every notification any instance stored in a shared
-// queue: the kiosk's connection here, if any, delivers it.
-func (s *Server) wake(id string, seq uint64) {
+// fed is called, in stream order, for every notification any instance
+// stored in a shared queue: the kiosk's connection here, if any, delivers
+// it.
+func (s *Server) fed(id string, rec record) {
 	k := s.lookup(id)
 	if k == nil {
 		return
 	}
-	raise(&k.last, seq)
-	k.wakeSession()
+	raise(&k.last, rec.seq)
+	if ss := k.session(); ss != nil {
+		ss.feed(rec)
+	}
 }
 
 // raise sets v to seq unless it already holds more.
@@ -584,6 +587,10 @@ func (s *Server) sweep(now time.Duration, pings chan<- *session) {
 			ss.close(dropSilent)
 		case ss.ackOverdue(now):
 			ss.close(dropAck)
+		case s.shared != nil && ss.stalled():
+			s.log.Warn("stream feed brought nothing for a kiosk with stored notifications; reading the queue", "kiosk", k.id)
+			ss.resync.Store(true)
+			ss.poke()
 		case now-ss.lastPing >= s.cfg.PingInterval-s.tick/2:
 			select {
 			case pings <- ss:
@@ -1183,13 +1190,8 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		ss.close(reason)
 		return
 	}
-	// The welcome goes out from this (already deep) handler goroutine, before
-	// the writer exists, so idle writers never grow their stacks.
-	_ = conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-	if err := conn.WriteMessage(websocket.TextMessage, ss.welcome()); err != nil {
-		ss.close(dropWrite)
-		return
-	}
+	// Callbacks for the kiosk are routed here before it hears the welcome:
+	// once it is linked, no instance finds it offline.
 	if s.shared != nil {
 		stop, err := s.shared.serveCallbacks(k.id, s.cfg.CallbackTimeout, func(ctx context.Context, body []byte) ([]byte, string) {
 			return ss.call(ctx, body, s.cfg.CallbackTimeout)
@@ -1200,6 +1202,13 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ss.setUnroute(stop)
+	}
+	// The welcome goes out from this (already deep) handler goroutine, before
+	// the writer exists, so idle writers never grow their stacks.
+	_ = conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	if err := conn.WriteMessage(websocket.TextMessage, ss.welcome()); err != nil {
+		ss.close(dropWrite)
+		return
 	}
 	s.log.Info("kiosk connected", "kiosk", k.id, "remote", r.RemoteAddr, "resume_after", ss.sent)
 	s.sessions.Add(2)

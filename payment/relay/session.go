@@ -29,7 +29,8 @@ type session struct {
 	// version is the protocol version spoken on this connection (the
 	// kiosk's v): below headersVersion, API v3 notifications are held back.
 	version int
-	held    bool // writer only: holding an API v3 notification back was logged
+	held    bool        // writer only: holding an API v3 notification back was logged
+	holding atomic.Bool // an API v3 notification is held back (for sweeps)
 
 	out  chan []byte   // encoded frames for the writer (callbacks)
 	wake chan struct{} // new messages committed or acks made room
@@ -51,7 +52,23 @@ type session struct {
 	lastProgress time.Duration          // last ack, or first send into an empty window (monotonic)
 
 	sent uint64 // writer's cursor: highest seq handled; writer only after start
+
+	// Shared queue only. The instance's stream feed hands the kiosk's
+	// notifications to fed as they are stored; once the writer has read
+	// the store to its end (caughtUp), it sends from fed without reading
+	// the store. When fed overflows (a slow kiosk) or a sweep finds the
+	// writer behind with nothing fed (resync), it reads the store again.
+	fmu      sync.Mutex
+	fedRecs  []record
+	fedLost  bool
+	resync   atomic.Bool
+	caughtUp bool // writer only
+	behind   bool // Server.tickLoop only: behind with nothing in flight at the last sweep
 }
+
+// fedCap bounds the notifications a session keeps from the stream feed:
+// twice its window and some; past it the writer reads the store instead.
+func fedCap(window int) int { return 2*window + 32 }
 
 // inflightMsg is a notification written to the kiosk and not yet acked.
 type inflightMsg struct {
@@ -90,6 +107,42 @@ func (ss *session) poke() {
 	case ss.wake <- struct{}{}:
 	default:
 	}
+}
+
+// feed takes a notification from the stream feed (in stream order) and
+// wakes the writer.
+func (ss *session) feed(rec record) {
+	ss.fmu.Lock()
+	if len(ss.fedRecs) < fedCap(ss.srv.cfg.Window) {
+		ss.fedRecs = append(ss.fedRecs, rec)
+	} else {
+		ss.fedLost = true
+		ss.fedRecs = nil
+	}
+	ss.fmu.Unlock()
+	ss.poke()
+}
+
+// takeFed returns up to max fed notifications after the writer's cursor,
+// keeping the rest; ok is false when some were dropped (the store must be
+// read).
+func (ss *session) takeFed(max int) (recs []record, ok bool) {
+	ss.fmu.Lock()
+	defer ss.fmu.Unlock()
+	if ss.fedLost {
+		ss.fedLost = false
+		ss.fedRecs = nil
+		return nil, false
+	}
+	i := 0
+	for i < len(ss.fedRecs) && ss.fedRecs[i].seq <= ss.sent {
+		i++
+	}
+	rest := ss.fedRecs[i:]
+	n := min(max, len(rest))
+	recs = append([]record(nil), rest[:n]...)
+	ss.fedRecs = append(ss.fedRecs[:0], rest[n:]...)
+	return recs, true
 }
 
 // enqueue hands a frame to the writer; false when the queue is full (the
@@ -376,19 +429,25 @@ func (ss *session) ackOverdue(now time.Duration) bool {
 
 // pump writes stored notifications after the cursor while the window has
 // room. It reads the store, so nothing committed can be missed: a wake-up
-// always follows the commit it announces. On a connection older than
-// headersVersion it stops before the first API v3 notification: that
-// kiosk could not verify it, and acknowledging past it would lose it, so
-// it waits (with everything after it) until the kiosk reconnects with a
+// always follows the commit it announces. (On a shared queue it reads the
+// store until it has caught up, then takes what the stream feed brings,
+// which is everything stored after that read, in order.) On a connection
+// older than headersVersion it stops before the first API v3 notification:
+// that kiosk could not verify it, and acknowledging past it would lose it,
+// so it waits (with everything after it) until the kiosk reconnects with a
 // newer version.
 func (ss *session) pump() bool {
 	cfg := &ss.srv.cfg
+	shared := ss.srv.shared != nil
 	for {
 		ss.mu.Lock()
 		room := cfg.Window - len(ss.inflight)
 		ss.mu.Unlock()
 		if room <= 0 {
 			return true
+		}
+		if ss.resync.Swap(false) {
+			ss.caughtUp = false
 		}
 		if ss.k.last.Load() <= ss.sent {
 			return true // nothing newer committed: no need to read the store
@@ -399,14 +458,27 @@ func (ss *session) pump() bool {
 			ss.lastSent = max(ss.lastSent, a)
 			ss.mu.Unlock()
 		}
-		recs, err := ss.srv.q.readAfter(ss.k.id, ss.sent, room)
-		if err != nil {
-			ss.srv.log.Error("reading kiosk queue failed", "kiosk", ss.k.id, "err", err)
-			ss.close(dropStorage)
-			return false
+		var recs []record
+		if shared && ss.caughtUp {
+			var ok bool
+			if recs, ok = ss.takeFed(room); !ok {
+				ss.caughtUp = false
+			} else if len(recs) == 0 {
+				return true // stored, not yet fed: the feed wakes us
+			}
 		}
-		if len(recs) == 0 {
-			return true
+		if !shared || !ss.caughtUp {
+			var err error
+			recs, err = ss.srv.q.readAfter(ss.k.id, ss.sent, room)
+			if err != nil {
+				ss.srv.log.Error("reading kiosk queue failed", "kiosk", ss.k.id, "err", err)
+				ss.close(dropStorage)
+				return false
+			}
+			ss.caughtUp = len(recs) < room // read to the end of the kiosk's queue
+			if len(recs) == 0 {
+				return true
+			}
 		}
 		for _, rec := range recs {
 			if rec.header != nil && ss.version < headersVersion {
@@ -415,6 +487,8 @@ func (ss *session) pump() bool {
 					ss.srv.log.Warn("kiosk speaks relay protocol version 1 and cannot verify an API v3 notification; holding it (and later ones) until the kiosk is updated",
 						"kiosk", ss.k.id, "seq", rec.seq, "version", ss.version)
 				}
+				ss.holding.Store(true)
+				ss.caughtUp = false // what was taken from the feed is read again later
 				return true
 			}
 			ss.mu.Lock()
@@ -434,4 +508,17 @@ func (ss *session) pump() bool {
 			}
 		}
 	}
+}
+
+// stalled reports, for Server.tickLoop, whether the kiosk has stored
+// notifications newer than anything sent while nothing is in flight, at
+// this sweep and the one before: on a shared queue the feed should have
+// brought them, so the writer is told to read the store.
+func (ss *session) stalled() bool {
+	ss.mu.Lock()
+	behind := len(ss.inflight) == 0 && ss.k.last.Load() > ss.lastSent && !ss.holding.Load()
+	ss.mu.Unlock()
+	was := ss.behind
+	ss.behind = behind
+	return behind && was
 }
