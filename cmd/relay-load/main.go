@@ -80,6 +80,8 @@ type options struct {
 	instances   int
 	queue       string
 	profile     string
+	kill        bool
+	backoff     time.Duration
 }
 
 func run(args []string, out io.Writer) error {
@@ -97,6 +99,8 @@ func run(args []string, out io.Writer) error {
 	fs.DurationVar(&o.settle, "settle", 30*time.Second, "how long the connected kiosks idle (pings included) before RSS is read")
 	fs.IntVar(&o.instances, "instances", 1, "relay processes; kiosks and notifications are spread over them (more than 1 needs -queue nats://… or embedded)")
 	fs.StringVar(&o.queue, "queue", "bbolt", `relay queue: "bbolt", "nats://host:4222,…" (JetStream servers), or "embedded" (a single-node JetStream server inside this process, sync_interval default)`)
+	fs.DurationVar(&o.backoff, "backoff", 3*time.Second, "the kiosks' MinBackoff: first dials and reconnects wait a random time below it (kiosks default to 500ms; 3s spreads a 10,000-kiosk start)")
+	fs.BoolVar(&o.kill, "kill", false, "SIGKILL the last relay instance half way through the throughput phase; kiosks connect through a round-robin balancer and WeChat retries a failed POST on another instance (needs -instances 2 or more)")
 	fs.StringVar(&o.profile, "profile", "", "write CPU profiles of the throughput phase into this directory: relay-load.pprof and relay-N.pprof (from each relay's -admin /debug/pprof/)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -104,6 +108,9 @@ func run(args []string, out io.Writer) error {
 	o.instances = max(o.instances, 1)
 	if o.instances > 1 && o.queue == "bbolt" {
 		return errors.New("-instances > 1 needs -queue nats://… or -queue embedded")
+	}
+	if o.kill && o.instances < 2 {
+		return errors.New("-kill needs -instances 2 or more (a second instance takes over)")
 	}
 	o.conns = max(o.conns, 1)
 	o.busy = min(max(o.busy, 1), o.conns)
@@ -168,6 +175,17 @@ func run(args []string, out io.Writer) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fleet := newFleet(bases, tokens)
+	fleet.backoff = o.backoff
+	if o.kill {
+		// Kiosks reach the instances as in production: through one address
+		// that sends each connection to a live instance.
+		hosts := make([]string, len(bases))
+		for i, b := range bases {
+			hosts[i] = strings.TrimPrefix(b, "http://")
+		}
+		fleet.bases, fleet.dial = bases[:1], (&spreader{backends: hosts}).dial
+		fmt.Fprintln(out, "kiosks connect through one address, each connection to the next live instance")
+	}
 	defer fleet.stop()
 	var report []string
 	phases := strings.Split(o.phases, ",")
@@ -207,7 +225,7 @@ func run(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		r, err := throughputPhase(bases, fleet, o)
+		r, err := throughputPhase(bases, relays, fleet, o)
 		if perr := stopProfiles(); perr != nil {
 			fmt.Fprintln(out, "profiles:", perr)
 		}
@@ -219,6 +237,15 @@ func run(args []string, out io.Writer) error {
 		report = append(report, fmt.Sprintf("throughput  %d notifications to %d kiosks at %d/s for %v: accepted %.0f/s durably, %d failed, %d lost; delivery p50 %v p99 %v max %v; WeChat answered p50 %v p99 %v; relay RSS %.1f MB (peak %.1f MB); target %d/s with p99 < %v: %s",
 			r.sent, o.busy, o.rate, o.duration, r.rate, r.failed, r.lost, r.p(50), r.p(99), r.p(100), r.http.p(50), r.http.p(99), mb(rss), mb(hwm), o.rate, targetBusyP99, pass(ok)))
 		fmt.Fprintln(out, report[len(report)-1])
+		if k := r.kill; k != nil {
+			gap := "not all within " + deliveryDrainTime.String()
+			if k.gap > 0 {
+				gap = k.gap.Round(time.Millisecond).String()
+			}
+			report = append(report, fmt.Sprintf("kill        instance %d SIGKILLed at %v holding %s kiosks: all %d kiosks linked again after %s; %d POSTs failed and were retried on another instance (%d failed everywhere); delivery of notifications sent in the second after the kill p50 %v p99 %v max %v; %d lost, %d duplicated deliveries: %s",
+				len(relays)-1, k.at.Round(time.Millisecond), k.held, n, gap, r.retried, r.failed, k.after.p(50), k.after.p(99), k.after.p(100), r.lost, r.dups, pass(r.lost == 0 && r.dups == 0 && r.failed == 0)))
+			fmt.Fprintln(out, report[len(report)-1])
+		}
 	}
 	commits, _ := rp.metric("saoma_relay_commits_total")
 	accepted, _ := rp.metric("saoma_relay_notifications_accepted_total")
@@ -389,7 +416,10 @@ func (rp *relayProc) metric(name string) (string, error) {
 
 // fleet is the simulated kiosks: relay.Client instances in this process.
 type fleet struct {
-	bases  []string // relay instances; kiosk i connects to bases[i mod len]
+	bases   []string      // relay instances; kiosk i connects to bases[i mod len]
+	backoff time.Duration // the kiosks' MinBackoff
+	// dial, if set, opens every kiosk's connection (a load balancer).
+	dial   func(ctx context.Context, network, addr string) (net.Conn, error)
 	tokens []string
 	up     atomic.Int64
 	upCh   chan struct{}
@@ -418,9 +448,10 @@ func (f *fleet) connect(ctx context.Context, n int, timeout time.Duration) error
 			Token: f.tokens[i],
 			// The random initial delay (below MinBackoff) spreads the
 			// fleet's first dials over a few seconds, as in a real restart.
-			MinBackoff: 3 * time.Second,
-			MaxBackoff: 10 * time.Second,
-			Logger:     quiet,
+			MinBackoff:     3 * time.Second,
+			MaxBackoff:     10 * time.Second,
+			Logger:         quiet,
+			NetDialContext: f.dial,
 			OnNotification: func(_ context.Context, n relay.Notification) error {
 				at := time.Now()
 				f.deliveries <- delivery{outTradeNo: field(n.Body, "out_trade_no"), at: at}
@@ -505,6 +536,17 @@ type result struct {
 	failed    int
 	lost      int
 	rate      float64 // SUCCESS answers per second while sending
+	retried   int     // POSTs that failed and were sent again to another instance
+	dups      int     // notifications the kiosk's handler received more than once
+	kill      *killResult
+}
+
+// killResult is what -kill measured.
+type killResult struct {
+	at    time.Duration // since the phase started
+	held  string        // kiosks the killed instance held (its metric)
+	gap   time.Duration // kill → every kiosk linked again; 0 if not within the drain time
+	after latencies     // deliveries of notifications sent within a second after the kill
 }
 
 // postNotify posts one notification and reports whether it was answered
@@ -557,7 +599,7 @@ func idlePhase(base string, f *fleet, samples int) (*result, error) {
 // o.busy kiosks (open loop: a schedule, not a closed loop waiting for
 // answers) through o.workers concurrent connections, then waits for every
 // delivery.
-func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
+func throughputPhase(bases []string, relays []*relayProc, f *fleet, o options) (*result, error) {
 	total := int(float64(o.rate) * o.duration.Seconds())
 	bodies := make([][]byte, total)
 	for i := range bodies {
@@ -566,6 +608,7 @@ func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
 	sentAt := make([]time.Time, total)
 	answered := make([]time.Duration, total)
 	okAt := make([]bool, total)
+	var retried atomic.Int64
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.workers, MaxConnsPerHost: o.workers}, Timeout: 30 * time.Second}
 	jobs := make(chan int, total)
 	var failed atomic.Int64
@@ -579,8 +622,16 @@ func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
 				sentAt[i] = start
 				// Rotate the instance WeChat posts to, so that most
 				// notifications cross instances.
-				base := bases[(i+i/o.busy)%len(bases)]
-				if err := postNotify(c, base, kioskID(i%o.busy), bodies[i]); err != nil {
+				first := i + i/o.busy
+				err := postNotify(c, bases[first%len(bases)], kioskID(i%o.busy), bodies[i])
+				// Like WeChat, send a failed notification again (here at
+				// once, to the next instance): with -kill the instance
+				// may have died holding it.
+				for try := 1; err != nil && o.kill && try < len(bases); try++ {
+					retried.Add(1)
+					err = postNotify(c, bases[(first+try)%len(bases)], kioskID(i%o.busy), bodies[i])
+				}
+				if err != nil {
 					if failed.Add(1) <= 3 {
 						fmt.Fprintf(os.Stderr, "notification %d: %v\n", i, err)
 					}
@@ -593,6 +644,7 @@ func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
 	}
 	// Deliveries are matched after the run; collect them meanwhile.
 	delivered := make([]time.Time, total)
+	times := make([]int, total)
 	collectDone := make(chan struct{})
 	var got atomic.Int64
 	stopCollect := make(chan struct{})
@@ -605,6 +657,7 @@ func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
 				if err != nil || !strings.HasPrefix(d.outTradeNo, "T") || i < 0 || i >= total {
 					continue
 				}
+				times[i]++
 				if delivered[i].IsZero() {
 					delivered[i] = d.at
 					got.Add(1)
@@ -616,9 +669,30 @@ func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
 	}()
 	start := time.Now()
 	interval := time.Second / time.Duration(o.rate)
+	var kill *killResult
+	var killAt time.Time
+	var relinked chan time.Time
 	for i := range total {
 		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
 			time.Sleep(d)
+		}
+		if o.kill && i == total/2 {
+			victim := relays[len(relays)-1]
+			held, _ := victim.metric("saoma_relay_kiosks_connected")
+			killAt = time.Now()
+			if err := victim.cmd.Process.Kill(); err != nil {
+				return nil, fmt.Errorf("kill relay pid %d: %w", victim.cmd.Process.Pid, err)
+			}
+			kill = &killResult{at: killAt.Sub(start), held: held}
+			relinked = make(chan time.Time, 1)
+			go func() {
+				select {
+				case <-f.upCh: // every kiosk linked again
+					relinked <- time.Now()
+				case <-time.After(deliveryDrainTime):
+					relinked <- time.Time{}
+				}
+			}()
 		}
 		jobs <- i
 	}
@@ -632,7 +706,12 @@ func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
 	close(stopCollect)
 	<-collectDone
 
-	r := &result{sent: total, failed: int(failed.Load())}
+	r := &result{sent: total, failed: int(failed.Load()), retried: int(retried.Load()), kill: kill}
+	if kill != nil {
+		if at := <-relinked; !at.IsZero() {
+			kill.gap = at.Sub(killAt)
+		}
+	}
 	var okCount int
 	for i := range total {
 		if !okAt[i] {
@@ -645,6 +724,12 @@ func throughputPhase(bases []string, f *fleet, o options) (*result, error) {
 			continue
 		}
 		r.latencies = append(r.latencies, delivered[i].Sub(sentAt[i]))
+		if times[i] > 1 {
+			r.dups++
+		}
+		if kill != nil && !sentAt[i].Before(killAt) && sentAt[i].Sub(killAt) < time.Second {
+			kill.after = append(kill.after, delivered[i].Sub(sentAt[i]))
+		}
 	}
 	r.rate = float64(okCount) / elapsed.Seconds()
 	return r, nil

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -101,6 +102,12 @@ type ClientConfig struct {
 	StatePath string
 	// TLSConfig configures wss connections; default the system roots.
 	TLSConfig *tls.Config
+	// NetDialContext, if set, opens the TCP connection to the relay
+	// instead of net.Dialer (addr is the URL's host:port): for a custom
+	// route to the relay, or a load tool spreading connections over
+	// instances as a load balancer would. TLS, when the URL is https, runs
+	// on top of it.
+	NetDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 	// CAFile, if set, is a PEM bundle of CA certificates trusted for the
 	// relay in addition to the system roots (and to TLSConfig.RootCAs if
 	// set): for a relay whose certificate a private CA issued, or a shop
@@ -322,6 +329,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		TLSClientConfig:  tlsCfg,
 		ReadBufferSize:   2048,
 		WriteBufferSize:  1024,
+		NetDialContext:   cfg.NetDialContext,
 	}
 	if cfg.StatePath != "" {
 		data, err := os.ReadFile(cfg.StatePath)
