@@ -98,6 +98,16 @@ type window struct {
 // startOS creates the hidden window on its own locked OS thread and returns
 // once it exists.
 func startOS(s *session, opts Options) (stop func(), err error) {
+	w, err := newWindow(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	return w.stop, nil
+}
+
+// newWindow creates the hidden window on its own locked OS thread and
+// returns once it exists.
+func newWindow(s *session, opts Options) (*window, error) {
 	u, err := loadUser32()
 	if err != nil {
 		return nil, fmt.Errorf("endsession: %w", err)
@@ -113,7 +123,7 @@ func startOS(s *session, opts Options) (stop func(), err error) {
 		<-w.done
 		return nil, fmt.Errorf("endsession: hidden window: %w", err)
 	}
-	return w.stop, nil
+	return w, nil
 }
 
 // run creates the window, reports on ready, and pumps its messages until
