@@ -1,6 +1,7 @@
 package endsession
 
 import (
+	"errors"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -95,9 +96,12 @@ func (o Options) withDefaults() Options {
 // deferred call, say) does not delay the shutdown. stop may be called more
 // than once.
 //
-// Watch only fails on Windows, when the window cannot be created; then
-// nothing is left running.
+// Watch fails if h is nil or, on Windows, if the window cannot be created;
+// then nothing is left running.
 func Watch(h Handler, opts Options) (stop func(), err error) {
+	if h == nil {
+		return nil, errors.New("endsession: nil handler")
+	}
 	opts = opts.withDefaults()
 	s := newSession(h, opts.Wait, opts.Logger, time.After)
 	stopOS, err := startOS(s, opts)

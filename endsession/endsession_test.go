@@ -317,3 +317,11 @@ func TestOptionsDefaults(t *testing.T) {
 		})
 	}
 }
+
+func TestWatchRefusesANilHandler(t *testing.T) {
+	stop, err := Watch(nil, Options{})
+	if err == nil {
+		stop()
+		t.Fatal("Watch(nil) succeeded, want an error")
+	}
+}

@@ -159,7 +159,10 @@ func (w *window) run(ready chan<- error) {
 		ready <- fmt.Errorf("RegisterClassExW: %w", e)
 		return
 	}
-	defer w.u.unregisterClass.Call(uintptr(unsafe.Pointer(class)), uintptr(inst))
+	defer func() {
+		w.u.unregisterClass.Call(uintptr(unsafe.Pointer(class)), uintptr(inst))
+		runtime.KeepAlive(class) // the name must live until here, not just until the defer
+	}()
 
 	// An ordinary top-level window (parent 0) that is never shown: a
 	// message-only window would miss WM_QUERYENDSESSION.
