@@ -9,10 +9,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -20,6 +18,7 @@ import (
 
 	"saoma/app"
 	"saoma/app/demo"
+	"saoma/endsession"
 	"saoma/payment/relay"
 	"saoma/printer"
 	"saoma/speaker"
@@ -91,9 +90,11 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	closed := make(chan struct{}) // closed once the engine, printer and ledger are closed
 	defer func() {
 		cancel() // ends the relay link and the engine's pollers first
 		k.close()
+		close(closed)
 	}()
 
 	a := fyneapp.NewWithID("com.saoma.kiosk")
@@ -118,19 +119,23 @@ func runKiosk(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// SIGTERM (systemd, pkill) and Ctrl-C close the kiosk cleanly: the
-	// window closes, the engine stops, the ledger is closed.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case sig := <-sigs:
-			logger.Info("shutting down", "signal", sig.String())
-			fyne.Do(a.Quit)
-		case <-ctx.Done():
-		}
-	}()
+	// SIGTERM (systemd, pkill), Ctrl-C and, on Windows, logoff and
+	// shutdown close the kiosk cleanly: the window closes, the engine
+	// stops, the ledger is closed; Windows is held off (a few seconds at
+	// most) until the ledger is closed.
+	stopWatch, err := endsession.Watch(func(endsession.Reason) <-chan struct{} {
+		fyne.Do(a.Quit)
+		return closed
+	}, endsession.Options{
+		Logger:      logger.With("component", "endsession"),
+		BlockReason: "正在保存账本… Saving the ledger…",
+		Title:       "Saoma",
+	})
+	if err != nil {
+		logger.Warn("the kiosk will not close cleanly on logoff or shutdown", "err", err)
+	} else {
+		defer stopWatch()
+	}
 	win.ShowAndRun()
 	return nil
 }

@@ -237,12 +237,15 @@ func New(a fyne.App, eng Engine, opts Options) (*Kiosk, error) {
 }
 
 // ShowAndRun shows the windows and runs the app until the cashier's window
-// closes.
+// closes or the app quits (a signal, a Windows logoff). Either way the
+// screens' work has ended when it returns, so nothing touches a widget
+// while the engine and the ledger are closed after it.
 func (k *Kiosk) ShowAndRun() {
 	if k.cust != nil {
 		k.cust.Show()
 	}
 	k.win.ShowAndRun()
+	k.close()
 }
 
 // Window is the cashier's window.

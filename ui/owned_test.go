@@ -81,6 +81,31 @@ func TestClosingTheWindowEndsTheScreensWork(t *testing.T) {
 	}
 }
 
+// The app quitting without the window closing (SIGTERM, a Windows logoff:
+// fyne's Quit) ends the screens' work as closing does, so the engine and
+// ledger, closed after ShowAndRun returns, never reach a widget.
+func TestShowAndRunEndsTheScreensWorkWhenTheAppQuits(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 41, 0, 0, time.UTC)
+	eng := newFakeEngine(func() time.Time { return now })
+	ui := make(chan func(), 64)
+	k, err := New(test.NewTempApp(t), eng, Options{Config: app.Config{Shop: "老王咖啡"}, Now: func() time.Time { return now },
+		dispatch: func(fn func()) { ui <- fn }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := k.running.Load(); n != 2 { // the update bridge, the ticker
+		t.Fatalf("%d goroutines of ours before running, want 2", n)
+	}
+	k.ShowAndRun() // the test driver's run returns at once, as Quit makes the real one
+	if n := k.running.Load(); n != 0 {
+		t.Errorf("%d goroutines of ours still running after ShowAndRun returned", n)
+	}
+	k.reprintLast()
+	if n := k.running.Load(); n != 0 {
+		t.Errorf("work started after ShowAndRun returned: %d goroutines", n)
+	}
+}
+
 func TestPaidScreenReturnsToSellOnTheKioskClock(t *testing.T) {
 	f := newFakeKiosk(t, app.Config{}, func(o *Options) { o.PaidReturn = 10 * time.Second })
 	k := f.k
