@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -82,6 +83,8 @@ type options struct {
 	profile     string
 	kill        bool
 	backoff     time.Duration
+	replicas    int
+	run         int // random, in every transaction id of the run
 }
 
 func run(args []string, out io.Writer) error {
@@ -100,11 +103,13 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&o.instances, "instances", 1, "relay processes; kiosks and notifications are spread over them (more than 1 needs -queue nats://… or embedded)")
 	fs.StringVar(&o.queue, "queue", "bbolt", `relay queue: "bbolt", "nats://host:4222,…" (JetStream servers), or "embedded" (a single-node JetStream server inside this process, sync_interval default)`)
 	fs.DurationVar(&o.backoff, "backoff", 3*time.Second, "the kiosks' MinBackoff: first dials and reconnects wait a random time below it (kiosks default to 500ms; 3s spreads a 10,000-kiosk start)")
+	fs.IntVar(&o.replicas, "replicas", 1, "with -queue nats://…: the stream's replicas when the first relay creates it (3 on a three-node cluster)")
 	fs.BoolVar(&o.kill, "kill", false, "SIGKILL the last relay instance half way through the throughput phase; kiosks connect through a round-robin balancer and WeChat retries a failed POST on another instance (needs -instances 2 or more)")
 	fs.StringVar(&o.profile, "profile", "", "write CPU profiles of the throughput phase into this directory: relay-load.pprof and relay-N.pprof (from each relay's -admin /debug/pprof/)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	o.run = mathrand.IntN(1_000_000)
 	o.instances = max(o.instances, 1)
 	if o.instances > 1 && o.queue == "bbolt" {
 		return errors.New("-instances > 1 needs -queue nats://… or -queue embedded")
@@ -153,7 +158,7 @@ func run(args []string, out io.Writer) error {
 	for i := range o.instances {
 		args := []string{"-data", filepath.Join(dir, fmt.Sprintf("data%d", i))}
 		if queueURL != "bbolt" {
-			args = []string{"-queue", queueURL}
+			args = []string{"-queue", queueURL, "-nats-replicas", strconv.Itoa(o.replicas)}
 		}
 		if o.profile != "" {
 			args = append(args, "-admin", "127.0.0.1:0")
@@ -212,7 +217,7 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	if slices.Contains(phases, "idle") {
-		r, err := idlePhase(bases[len(bases)-1], fleet, o.idleSamples) // kiosk 0 is on the first instance
+		r, err := idlePhase(bases[len(bases)-1], fleet, o.idleSamples, o.run) // kiosk 0 is on the first instance
 		if err != nil {
 			return err
 		}
@@ -501,12 +506,14 @@ func field(body []byte, name string) string {
 }
 
 // notification is a signed payment notification for order prefix+i;
-// code keeps the transaction ids of different phases apart.
-func notification(prefix string, code, i int) []byte {
+// code keeps the transaction ids of different phases apart and run those
+// of different runs (a NATS stream that outlives a run remembers ids for
+// its duplicate window and would store a repeated one once).
+func notification(prefix string, code, run, i int) []byte {
 	p := wxpay.Params{
 		"return_code": "SUCCESS", "appid": wxsim.DemoAppID, "mch_id": wxsim.DemoMchID,
 		"nonce_str": wxpay.NonceStr(), "result_code": "SUCCESS", "out_trade_no": fmt.Sprintf("%s%d", prefix, i),
-		"transaction_id": fmt.Sprintf("42%02d%024d", code, i),
+		"transaction_id": fmt.Sprintf("42%02d%06d%018d", code, run%1_000_000, i),
 		"openid":         "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "trade_type": "NATIVE", "bank_type": "CMC",
 		"total_fee": "1250", "cash_fee": "1250", "fee_type": "CNY", "time_end": wxpay.FormatTime(time.Now()),
 	}
@@ -566,11 +573,11 @@ func postNotify(c *http.Client, base, kiosk string, body []byte) error {
 
 // idlePhase sends notifications to one kiosk one at a time, waiting for
 // each delivery, with a pause between them: the latency of a quiet relay.
-func idlePhase(base string, f *fleet, samples int) (*result, error) {
+func idlePhase(base string, f *fleet, samples, run int) (*result, error) {
 	c := &http.Client{Timeout: 10 * time.Second}
 	r := &result{}
 	for i := range samples {
-		body := notification("I", 1, i)
+		body := notification("I", 1, run, i)
 		start := time.Now()
 		if err := postNotify(c, base, kioskID(0), body); err != nil {
 			return nil, fmt.Errorf("idle notification %d: %w", i, err)
@@ -603,7 +610,7 @@ func throughputPhase(bases []string, relays []*relayProc, f *fleet, o options) (
 	total := int(float64(o.rate) * o.duration.Seconds())
 	bodies := make([][]byte, total)
 	for i := range bodies {
-		bodies[i] = notification("T", 2, i)
+		bodies[i] = notification("T", 2, o.run, i)
 	}
 	sentAt := make([]time.Time, total)
 	answered := make([]time.Duration, total)

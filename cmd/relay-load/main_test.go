@@ -42,11 +42,11 @@ func TestPercentiles(t *testing.T) {
 }
 
 func TestNotificationsVerify(t *testing.T) {
-	body := notification("T", 2, 7)
+	body := notification("T", 2, 123456, 7)
 	if got := field(body, "out_trade_no"); got != "T7" {
 		t.Errorf("out_trade_no = %q", got)
 	}
-	if got := field(body, "transaction_id"); len(got) != 28 {
-		t.Errorf("transaction_id %q is not 28 digits", got)
+	if got := field(body, "transaction_id"); len(got) != 28 || got != "4202123456000000000000000007" {
+		t.Errorf("transaction_id %q, want 28 digits with the phase, the run and the order", got)
 	}
 }
