@@ -28,6 +28,11 @@ VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 APP_VER   := $(shell echo '$(VERSION)' | sed -nE 's/^v([0-9]+(\.[0-9]+){1,2})([^0-9.].*)?$$/\1/p')
 FYNE_VER  := $(if $(APP_VER),--app-version $(APP_VER))
 LDVERSION := -X main.version=$(VERSION)
+# Build tags of the kiosk: no_emoji leaves out Fyne's 4 MB colour emoji
+# font, which Fyne parses once per text style (about 14 MB of the kiosk's
+# peak memory; scripts/memory.sh). Emoji then show as boxes; the kiosk's
+# own texts use none.
+KTAGS     := no_emoji
 
 # Cross-compiling the Windows kiosk (windows/amd64, Windows 10 and later).
 WIN_ENV   := CC=x86_64-w64-mingw32-gcc CGO_ENABLED=1 GOOS=windows GOARCH=amd64
@@ -57,7 +62,7 @@ dist-deps: deps
 
 ## build: the kiosk binary and the cgo-free servers.
 build: deps
-	$(GO) build -ldflags "$(LDVERSION)" -o $(BIN)/saoma .
+	$(GO) build -tags $(KTAGS) -ldflags "$(LDVERSION)" -o $(BIN)/saoma .
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/saoma-relay ./cmd/saoma-relay
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/wxpay-sim ./cmd/wxpay-sim
 
@@ -65,7 +70,7 @@ build: deps
 run: deps
 	@echo "Building the kiosk. The first build on a machine compiles the GUI toolkit's C code"
 	@echo "(GLFW/OpenGL): 3-8 minutes on 2 cores with no output; later runs start in seconds."
-	$(GO) build -ldflags "$(LDVERSION)" -o $(BIN)/saoma .
+	$(GO) build -tags $(KTAGS) -ldflags "$(LDVERSION)" -o $(BIN)/saoma .
 	$(BIN)/saoma $(ARGS)
 
 ## test: vet and the whole suite with the race detector, then the Windows
@@ -80,7 +85,7 @@ test: deps
 ## Windows test binaries of every package but the GUI's.
 ## cmd/relay-load, a load generator for the Linux relay, is left out.
 test-windows: deps
-	$(WIN_ENV) $(GO) build -ldflags "-H windowsgui $(LDVERSION)" -o $(BIN)/windows/saoma.exe .
+	$(WIN_ENV) $(GO) build -tags $(KTAGS) -ldflags "-H windowsgui $(LDVERSION)" -o $(BIN)/windows/saoma.exe .
 	$(WIN_ENV) $(GO) vet $$($(GO) list ./... | grep -v -x -e saoma/cmd/relay-load)
 	$(WIN_ENV) $(GO) test -c -o $(BIN)/windows/tests/ $$($(GO) list ./... | grep -v -x -e saoma -e saoma/ui -e saoma/cmd/relay-load)
 
@@ -88,10 +93,12 @@ test-windows: deps
 test-headless:
 	CGO_ENABLED=0 $(GO) test -tags ci ./...
 
-## bench: the performance targets, with allocations.
+## bench: the performance targets, with allocations; the cashier's
+## latencies and the kiosk's peak memory on the real binary under Xvfb.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	bash scripts/latency.sh
+	bash scripts/memory.sh
 
 ## lint: gofmt, vet and staticcheck (pinned in tools/go.mod).
 lint: deps
@@ -112,7 +119,7 @@ screenshots: deps
 ## package: a Linux desktop package (Saoma.tar.xz) with the pinned fyne tool.
 package: deps tools
 	cp FyneApp.toml $(BIN)/FyneApp.toml.keep
-	GOFLAGS=-ldflags=$(subst $() $(),=,$(LDVERSION)) $(BIN)/fyne package -os linux $(FYNE_VER); \
+	GOFLAGS="-tags=$(KTAGS) -ldflags=$(subst $() $(),=,$(LDVERSION))" $(BIN)/fyne package -os linux $(FYNE_VER); \
 	  st=$$?; cp $(BIN)/FyneApp.toml.keep FyneApp.toml; exit $$st
 
 ## windows: the Windows kiosk, $(BIN)/Saoma.exe, with its icon, version info
@@ -120,7 +127,7 @@ package: deps tools
 ## `fyne package -os windows`: it drops -X main.version when it relinks.
 windows: deps tools
 	$(BIN)/winres -icon Icon.png -manifest packaging/saoma.exe.manifest -version $(VERSION) -o rsrc_windows_amd64.syso
-	$(WIN_ENV) $(GO) build -ldflags "-H windowsgui -s -w $(LDVERSION)" -o $(BIN)/Saoma.exe . ; \
+	$(WIN_ENV) $(GO) build -tags $(KTAGS) -ldflags "-H windowsgui -s -w $(LDVERSION)" -o $(BIN)/Saoma.exe . ; \
 	  st=$$?; rm -f rsrc_windows_amd64.syso; exit $$st
 
 ## dist: the release in dist/: the Linux kiosk package, the Windows kiosk
@@ -129,7 +136,7 @@ windows: deps tools
 dist: dist-deps tools
 	rm -rf $(DIST) && mkdir -p $(DIST)
 	cp FyneApp.toml $(BIN)/FyneApp.toml.keep
-	GOFLAGS=-ldflags=$(subst $() $(),=,$(LDVERSION)) $(BIN)/fyne package -os linux $(FYNE_VER); \
+	GOFLAGS="-tags=$(KTAGS) -ldflags=$(subst $() $(),=,$(LDVERSION))" $(BIN)/fyne package -os linux $(FYNE_VER); \
 	  st=$$?; cp $(BIN)/FyneApp.toml.keep FyneApp.toml; exit $$st
 	mv Saoma.tar.xz $(DIST)/saoma-$(VERSION)-linux-amd64.tar.xz
 	$(MAKE) --no-print-directory windows

@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-tags=()
-pkg-config --exists wayland-client 2>/dev/null || tags=(-tags x11)
+tags=(-tags no_emoji)
+pkg-config --exists wayland-client 2>/dev/null || tags=(-tags no_emoji,x11)
 go build "${tags[@]}" -o "$work/saoma" .
 export DISPLAY=:81 HOME=$work
 Xvfb "$DISPLAY" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &

@@ -14,8 +14,8 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # Fyne 2.8's GLFW builds for X11 and Wayland; without the Wayland headers,
 # X11 alone is enough under Xvfb.
-tags=()
-pkg-config --exists wayland-client 2>/dev/null || tags=(-tags x11)
+tags=(-tags no_emoji)
+pkg-config --exists wayland-client 2>/dev/null || tags=(-tags no_emoji,x11)
 go build "${tags[@]}" -o "$work/saoma" .
 
 shot() { # name

@@ -107,7 +107,10 @@ func newPayScreen(k *Kiosk, customer bool) *payScreen {
 		left.Hide()
 		right.Hide()
 	}
-	p.demoHint = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	// Not italic: every text style parses the CJK font once more (about
+	// 15 MB), and the bundled font has no italic anyway.
+	p.demoHint = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	p.demoHint.Importance = widget.LowImportance
 	if k.opts.Demo && k.opts.SimURL != "" && !customer {
 		p.demoHint.SetText(l.T("demo.hint", k.opts.SimURL))
 	} else {

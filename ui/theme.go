@@ -27,7 +27,7 @@ type kioskTheme struct {
 }
 
 func newTheme() *kioskTheme {
-	return &kioskTheme{font: fyne.NewStaticResource("DroidSansFallbackFull.ttf", assets.CJKFont()), scale: 1}
+	return &kioskTheme{font: fyne.NewStaticResource("DroidSansFallbackFull.otf", assets.CJKFont()), scale: 1}
 }
 
 func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
