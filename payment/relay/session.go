@@ -67,8 +67,10 @@ type session struct {
 }
 
 // fedCap bounds the notifications a session keeps from the stream feed:
-// twice its window and some; past it the writer reads the store instead.
-func fedCap(window int) int { return 2*window + 32 }
+// its window and some (a kiosk that keeps up never holds more); past it
+// the writer drops them and reads the store instead, so a kiosk that
+// stops acknowledging costs this instance at most this many records.
+func fedCap(window int) int { return window + 32 }
 
 // inflightMsg is a notification written to the kiosk and not yet acked.
 type inflightMsg struct {
