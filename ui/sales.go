@@ -267,7 +267,9 @@ func (s *salesScreen) rowCells(o app.Order) []string {
 func (s *salesScreen) measureColumns() {
 	var w [saleCols]float32
 	size := theme.TextSize()
-	pad := 2 * theme.InnerPadding()
+	// The label's padding, and a pixel each side: a label cuts a text that
+	// is exactly as wide as the room it has ("20:41" shows as "20:…").
+	pad := 2*theme.InnerPadding() + 2
 	for _, o := range s.orders {
 		for j, c := range s.rowCells(o) {
 			style := fyne.TextStyle{}
@@ -285,6 +287,10 @@ func (s *salesScreen) fillRow(i int, row *fyne.Container) {
 		return
 	}
 	o := s.orders[i]
+	// The list reuses rows laid out under earlier widths (another day, or
+	// before the window was rescaled), and a label cuts its text for the
+	// width it has when the text is set: widths first, then texts.
+	s.cols.Layout(row.Objects, row.Size())
 	for j, c := range s.rowCells(o) {
 		lb := row.Objects[j].(*widget.Label)
 		lb.Truncation = fyne.TextTruncateEllipsis

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -65,6 +66,9 @@ func TestSalesListShowsEveryCellWhole(t *testing.T) {
 						if need > have+0.5 {
 							t.Errorf("order %s column %d %q needs %v, has %v", o.OutTradeNo, j, lb.Text, need, have)
 						}
+						if shown := shownText(lb); shown != lb.Text {
+							t.Errorf("order %s column %d %q shows as %q", o.OutTradeNo, j, lb.Text, shown)
+						}
 						if lb.Position().X+have > width+0.5 {
 							t.Errorf("order %s column %d ends at %v, past the list's %v", o.OutTradeNo, j, lb.Position().X+have, width)
 						}
@@ -73,6 +77,54 @@ func TestSalesListShowsEveryCellWhole(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A row the list laid out under other column widths (an emptier day, the
+// window before it was rescaled) and then refills shows every cell whole.
+func TestSalesListRelaysOutAReusedRow(t *testing.T) {
+	for _, size := range kioskSizes {
+		t.Run(fmt.Sprintf("%vx%v", size.Width, size.Height), func(t *testing.T) {
+			_, s := openLongSales(t, "zh", size)
+			width := s.list.Size().Width
+			orders := s.orders
+			row := s.list.CreateItem().(*fyne.Container)
+			s.orders = nil
+			s.measureColumns() // an empty day: every column 0 wide
+			s.orders = orders
+			row.Resize(fyne.NewSize(width, row.MinSize().Height))
+			s.measureColumns()
+			for i := range s.orders {
+				s.fillRow(i, row) // reused: same size, new widths
+				for j := range 4 {
+					lb := row.Objects[j].(*widget.Label)
+					full := widget.NewLabelWithStyle(lb.Text, fyne.TextAlignLeading, lb.TextStyle)
+					if need, have := full.MinSize().Width, lb.Size().Width; need > have+0.5 {
+						t.Fatalf("order %d column %d %q needs %v, has %v", i, j, lb.Text, need, have)
+					}
+					if shown := shownText(lb); shown != lb.Text {
+						t.Fatalf("order %d column %d %q shows as %q", i, j, lb.Text, shown)
+					}
+				}
+			}
+		})
+	}
+}
+
+// shownText is what a label draws: its text after truncation.
+func shownText(lb *widget.Label) string {
+	var b strings.Builder
+	for _, o := range test.WidgetRenderer(lb).Objects() {
+		rt, ok := o.(*widget.RichText)
+		if !ok {
+			continue
+		}
+		for _, c := range test.WidgetRenderer(rt).Objects() {
+			if tx, ok := c.(*canvas.Text); ok {
+				b.WriteString(tx.Text)
+			}
+		}
+	}
+	return b.String()
 }
 
 func TestSalesChartLabelsAreReadable(t *testing.T) {
