@@ -34,6 +34,25 @@ func TestCartAt1024x768(t *testing.T) {
 			}
 		})
 	}
+	for _, loc := range []string{"zh", "en"} {
+		t.Run(loc+": a cart line shows a product name of up to five characters whole", func(t *testing.T) {
+			f := long(t, loc)
+			s := f.k.sell
+			width := s.cartList.Size().Width
+			for i, ln := range s.cart.Lines() {
+				if len([]rune(ln.Name)) > 5 {
+					continue
+				}
+				row := s.cartList.CreateItem()
+				row.Resize(fyne.NewSize(width, row.MinSize().Height))
+				s.fillRow(i, row)
+				row.Refresh() // laid out again for the amount's width, as the list does
+				if shown := shownText(s.rows[row].name); shown != ln.Name {
+					t.Errorf("%q shows as %q in a %v wide cart", ln.Name, shown, width)
+				}
+			}
+		})
+	}
 	t.Run("the line just added is scrolled into view", func(t *testing.T) {
 		f := long(t, "zh")
 		s := f.k.sell

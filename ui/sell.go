@@ -51,7 +51,13 @@ func newSellScreen(k *Kiosk) *sellScreen {
 	ps, err := k.eng.Products()
 	s.products = ps
 	s.tabs = container.NewHBox()
-	s.grid = container.NewGridWrap(fyne.NewSize(150*k.theme.scale, 104*k.theme.scale))
+	// Four tiles a row beside the cart at 1024 px (128 px each, room for a
+	// five-character name), more on larger screens.
+	tileW := float32(150)
+	if k.theme.scale == 1 {
+		tileW = 128
+	}
+	s.grid = container.NewGridWrap(fyne.NewSize(tileW*k.theme.scale, 104*k.theme.scale))
 	s.cartList = newList(k, s.cart.Len, s.newRow, s.fillRow)
 	s.cartList.OnSelected = func(widget.ListItemID) { s.cartList.UnselectAll() }
 	s.empty = widget.NewLabel(k.lang.T("cart.empty"))
@@ -83,7 +89,13 @@ func newSellScreen(k *Kiosk) *sellScreen {
 		nil, nil, container.NewStack(s.cartList, container.NewVBox(s.empty)))
 	rightBg := container.NewStack(canvas.NewRectangle(color.White), container.NewPadded(right))
 	split := container.NewHSplit(container.NewPadded(left), rightBg)
-	split.Offset = 0.62
+	// At 1024 px the cart needs 45 % for a line to show a five-character
+	// name beside its −, quantity, +, amount and delete; larger screens
+	// give the products more.
+	split.Offset = 0.55
+	if k.theme.scale > 1 {
+		split.Offset = 0.62
+	}
 	s.obj = split
 	s.buildTabs()
 	s.showCatalogHint()
