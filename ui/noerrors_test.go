@@ -136,13 +136,14 @@ func visibleTexts(o fyne.CanvasObject, out []string) []string {
 	return out
 }
 
-// TestNoScreenShowsAGoError walks every screen in both languages at
-// 1024×768 with the engine, printer and disk failing, and fails on a
-// window wider than the screen or on any text that reads like a Go error
-// (or, on a Chinese screen, like untranslated English).
 // transactionID is a cut label's "text → shown" for a WeChat transaction id.
 var transactionID = regexp.MustCompile(`^42\d{26} → `)
 
+// TestNoScreenShowsAGoError walks every screen in both languages at
+// 1024×768 and 1920×1080 with the engine, printer and disk failing, and
+// fails on a window wider than the screen, on a label drawn cut, or on any
+// text that reads like a Go error (or, on a Chinese screen, like
+// untranslated English).
 func TestNoScreenShowsAGoError(t *testing.T) {
 	for _, size := range kioskSizes {
 		t.Run(fmt.Sprintf("%vx%v", size.Width, size.Height), func(t *testing.T) { walkEveryScreen(t, size) })
