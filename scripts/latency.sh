@@ -34,8 +34,9 @@ time_until() {
 	wait "$rec"
 	for f in $(ls "$frames" | sort -n); do
 		[ "$f" -lt "$start" ] && continue
-		g=$(convert "xwd:$frames/$f" -crop 200x200+412+284 -colorspace gray -format "%[fx:mean]" info:)
-		if awk -v g="$g" "BEGIN{exit !($2)}"; then
+		read -r g r gr < <(convert "xwd:$frames/$f" -crop "${3:-200x200+412+284}" +repage \
+			-format "%[fx:mean.intensity] %[fx:mean.r] %[fx:mean.g]\n" info:)
+		if awk -v g="$g" -v r="$r" -v gr="$gr" "BEGIN{exit !($2)}"; then
 			echo $(((f - start) / 1000000)); return
 		fi
 	done
@@ -47,7 +48,8 @@ sleep 0.5
 code=$(curl -s "${sim}sim/orders" | python3 -c 'import json,sys
 d=json.load(sys.stdin); d=d if isinstance(d,list) else d.get("orders",[])
 print([o for o in d if o["trade_state"]=="NOTPAY"][-1]["code_url"])')
-paid=$(time_until "curl -s -X POST --data-urlencode url=$code ${sim}sim/scan >/dev/null" "g > 0.55 && g < 0.8")
+# The Paid screen's left side turns WeChat green (white on the Pay screen).
+paid=$(time_until "curl -s -X POST --data-urlencode url=$code ${sim}sim/scan >/dev/null" "gr > 0.6 && r < 0.3" 100x100+40+120)
 sleep 0.5
 back=$(time_until "xdotool key Return" "g > 0.85")  # Sell's light product grid
 echo "F12 → QR drawn:                 ${qr} ms"
