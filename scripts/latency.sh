@@ -19,10 +19,11 @@ for _ in $(seq 100); do grep -q 'relay link' "$work/log" && break; sleep 0.1; do
 sim=$(sed -n 's/.*customer page" url=\(http:[^ ]*\).*/\1/p' "$work/log" | head -1)
 sleep 1.5
 
-# time_until CMD TEST: records the screen with xwd (~15 ms a frame) while
-# CMD runs, then finds the first frame whose centre's grey level g (0 black
-# … 1 white; green Paid ≈ 0.5) meets TEST, an awk condition; prints the
-# milliseconds from CMD to that frame.
+# time_until CMD TEST [CROP]: records the screen with xwd (~15 ms a frame)
+# while CMD runs, then finds the first frame whose CROP (default: the
+# centre) meets TEST, an awk condition on its grey level g (0 black … 1
+# white) and mean red r and green gr; prints the milliseconds from CMD to
+# that frame.
 time_until() {
 	local frames="$work/frames" start
 	rm -rf "$frames"; mkdir -p "$frames"
