@@ -4,13 +4,14 @@
 Why: the kiosk's GUI toolkit (Fyne, through go-text) parses the CJK font
 once per text style, and go-text parses every TrueType outline up front
 but CFF charstrings only when a glyph is drawn: a parse of Droid Sans
-Fallback's 49,382 glyphs keeps 16.7 MB as TrueType, 10.6 MB (mostly a copy
-of the CFF table) as CFF (BenchmarkCJKFontParse in assets/). The live
-kiosk's peak memory drops by about 10 MB (scripts/memory.sh).
+Fallback's 49,382 glyphs keeps 16.7 MB as TrueType, 7.5 MB as
+subroutinized CFF (mostly a copy of the CFF table; BenchmarkCJKFontParse in
+assets/). The live kiosk's peak memory drops by about 20 MB
+(scripts/memory.sh).
 
 Regenerate assets/fonts/DroidSansFallbackFull.otf from Debian's
-fonts-droid-fallback (needs python3-fonttools; the output is the same on
-every run). The source used here has sha256 acb6440a713d880a13a21b468ba7cd43
+fonts-droid-fallback (needs python3-fonttools and python3-cffsubr; the
+output is the same on every run). The source used here has sha256 acb6440a713d880a13a21b468ba7cd43
 f5a2b2934972e51be791c880730777b8; git history keeps it
 (git show 32f95ee:assets/fonts/DroidSansFallbackFull.ttf).
 
@@ -26,6 +27,7 @@ import sys
 from fontTools.ttLib import TTFont
 from fontTools.pens.t2CharStringPen import T2CharStringPen
 from fontTools.fontBuilder import FontBuilder
+import cffsubr
 
 src, dst = sys.argv[1], sys.argv[2]
 tt = TTFont(src)
@@ -60,5 +62,9 @@ fb.setupPost()
 # The source's timestamps, so the output is the same on every run.
 fb.font['head'].created = tt['head'].created
 fb.font['head'].modified = tt['head'].modified
+# Shared pieces of outlines (Droid's hanzi are built from components) go
+# into subroutines: 7.7 MB of flat charstrings become 3.7 MB, which go-text
+# copies once per parse.
+cffsubr.subroutinize(fb.font)
 fb.save(dst)
 print(len(order), "glyphs")
