@@ -38,7 +38,7 @@ var uibTable = map[string][2]string{
 	"product.price":     {"价格（元）", "Price (yuan)"},
 	"product.category":  {"分类", "Category"},
 	"product.qrid":      {"货架码 ID", "Shelf QR id"},
-	"product.qrid.hint": {"可不填；字母、数字或 _-|*，最多 32 个", "Optional; letters, digits or _-|*, at most 32"},
+	"product.qrid.hint": {"可不填，最多 32 位", "Optional, up to 32 characters"},
 	"product.active":    {"在售", "On sale"},
 	"product.saved":     {"已保存：%s %s", "Saved: %s %s"},
 	"product.err.id":    {"请填写商品码（不能有空格，最多 64 个字符）", "Give the product a code (no spaces, at most 64 characters)"},
