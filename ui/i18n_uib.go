@@ -33,7 +33,7 @@ var uibTable = map[string][2]string{
 	"products.none":     {"还没有商品：填写右边的表格后点「保存」", "No products yet: fill in the form and tap Save"},
 	"products.off":      {"已下架", "off sale"},
 	"product.id":        {"商品码", "Code"},
-	"product.id.hint":   {"条码或编号，保存后不能修改", "Barcode or number; fixed once saved"},
+	"product.id.hint":   {"条码或编号，保存后不能修改", "Barcode/number, permanent"},
 	"product.name":      {"名称", "Name"},
 	"product.price":     {"价格（元）", "Price (yuan)"},
 	"product.category":  {"分类", "Category"},
