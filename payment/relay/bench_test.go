@@ -63,3 +63,20 @@ func BenchmarkFrameEncode(b *testing.B) {
 		_ = f.encode()
 	}
 }
+
+// BenchmarkNotifyToDeliveryAcrossInstances measures an idle kiosk's
+// latency when WeChat posts to one relay instance and the kiosk is
+// connected to another, both on one single-node JetStream: the publish,
+// the stream feed and the websocket write.
+func BenchmarkNotifyToDeliveryAcrossInstances(b *testing.B) {
+	nc := startNATSCluster(b, 1)
+	kiosks, tokens := clusterKiosks(1)
+	relays := startClusterRelays(b, nc, 2, 1, kiosks, nil)
+	kc := startClient(b, relays[0].URL, tokens[0], nil)
+	kc.waitLink(b, true)
+	b.ResetTimer()
+	for i := range b.N {
+		notify(b, relays[1].URL, "c0", notification(wxsim.DemoKey, fmt.Sprintf("X-%d", i), fmt.Sprintf("44%026d", i)))
+		kc.next(b)
+	}
+}
